@@ -1,0 +1,342 @@
+/*
+ * torch_shim.h: the C ABI over libtorch that the Java FFM bindings are generated from.
+ *
+ * This header is written in a deliberately small subset of C, so that both our generator
+ * (bindings/src/main/java/org/amdim/bindings/generator/FfmBindingsGenerator.java) and jextract can read it:
+ *   - preprocessor lines other than `#define NAME <integer literal>` are ignored by the generator;
+ *   - the only types are void, bool, int, int64_t, float, double, pointers to them, `const char*`,
+ *     `void*`, and the opaque handle `ts_tensor` (and `ts_tensor*` for lists and out-parameters);
+ *   - one function declaration per statement, ending in `;`, with named parameters; no varargs,
+ *     no structs by value, no function pointers.
+ *
+ * Conventions (the same everywhere, so that the Java side can check errors cheaply):
+ *   - A function that returns `ts_tensor` returns a new handle the caller owns (free it with ts_free),
+ *     or NULL on failure.
+ *   - A function that returns `int` as a status returns 0 on success and -1 on failure.
+ *   - After a failure, ts_last_error() returns the libtorch message (thread-local; valid until the
+ *     next failing call on the same thread). No C++ exception ever crosses this boundary.
+ *   - Optional tensor arguments are nullable handles. Lists are (pointer, length) pairs.
+ *   - dtype codes are at::ScalarType codes (see TS_DTYPE_*); device is (type, index) with TS_DEVICE_*.
+ */
+#ifndef TORCH_SHIM_H
+#define TORCH_SHIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ts_tensor_s *ts_tensor;
+
+/* dtype codes (equal to at::ScalarType) */
+#define TS_DTYPE_UINT8 0
+#define TS_DTYPE_INT8 1
+#define TS_DTYPE_INT16 2
+#define TS_DTYPE_INT32 3
+#define TS_DTYPE_INT64 4
+#define TS_DTYPE_FLOAT16 5
+#define TS_DTYPE_FLOAT32 6
+#define TS_DTYPE_FLOAT64 7
+#define TS_DTYPE_BOOL 11
+#define TS_DTYPE_BFLOAT16 15
+
+/* device types (equal to c10::DeviceType) */
+#define TS_DEVICE_CPU 0
+#define TS_DEVICE_CUDA 1
+
+/* unary ops for ts_unary / ts_unary_ */
+#define TS_UNARY_NEG 0
+#define TS_UNARY_ABS 1
+#define TS_UNARY_EXP 2
+#define TS_UNARY_LOG 3
+#define TS_UNARY_SQRT 4
+#define TS_UNARY_RSQRT 5
+#define TS_UNARY_TANH 6
+#define TS_UNARY_SIGMOID 7
+#define TS_UNARY_RELU 8
+#define TS_UNARY_SIN 9
+#define TS_UNARY_COS 10
+#define TS_UNARY_FLOOR 11
+#define TS_UNARY_CEIL 12
+#define TS_UNARY_ROUND 13
+#define TS_UNARY_SIGN 14
+#define TS_UNARY_SQUARE 15
+#define TS_UNARY_LOG1P 16
+#define TS_UNARY_RECIPROCAL 17
+#define TS_UNARY_LOGICAL_NOT 18
+
+/* binary ops for ts_binary / ts_binary_ / ts_binary_scalar / ts_binary_scalar_ (broadcasting) */
+#define TS_BINARY_ADD 0
+#define TS_BINARY_SUB 1
+#define TS_BINARY_MUL 2
+#define TS_BINARY_DIV 3
+#define TS_BINARY_POW 4
+#define TS_BINARY_MAXIMUM 5
+#define TS_BINARY_MINIMUM 6
+#define TS_BINARY_EQ 7
+#define TS_BINARY_NE 8
+#define TS_BINARY_LT 9
+#define TS_BINARY_LE 10
+#define TS_BINARY_GT 11
+#define TS_BINARY_GE 12
+#define TS_BINARY_REMAINDER 13
+#define TS_BINARY_ATAN2 14
+#define TS_BINARY_LOGICAL_AND 15
+#define TS_BINARY_LOGICAL_OR 16
+
+/* reductions for ts_reduce (ndims == 0 reduces over all dimensions) */
+#define TS_REDUCE_SUM 0
+#define TS_REDUCE_MEAN 1
+#define TS_REDUCE_AMAX 2
+#define TS_REDUCE_AMIN 3
+#define TS_REDUCE_LOGSUMEXP 4
+#define TS_REDUCE_PROD 5
+#define TS_REDUCE_VAR_UNBIASED 6
+#define TS_REDUCE_VAR_BIASED 7
+#define TS_REDUCE_STD_UNBIASED 8
+#define TS_REDUCE_NORM2 9
+
+/* loss reductions (equal to at::Reduction) */
+#define TS_REDUCTION_NONE 0
+#define TS_REDUCTION_MEAN 1
+#define TS_REDUCTION_SUM 2
+
+/* padding modes for ts_pad */
+#define TS_PAD_CONSTANT 0
+#define TS_PAD_REFLECT 1
+#define TS_PAD_REPLICATE 2
+
+/* grid_sample / interpolation modes */
+#define TS_SAMPLE_BILINEAR 0
+#define TS_SAMPLE_NEAREST 1
+#define TS_SAMPLE_BICUBIC 2
+#define TS_GRID_PAD_ZEROS 0
+#define TS_GRID_PAD_BORDER 1
+#define TS_GRID_PAD_REFLECTION 2
+
+/* ---- errors, library, runtime ---------------------------------------------------------------- */
+
+/* The message of the last failure on this thread, or "" if none. Owned by the shim. */
+const char *ts_last_error(void);
+/* Clears this thread's last error. */
+void ts_clear_error(void);
+/* The libtorch version the shim was compiled against, e.g. "1.13.1". Owned by the shim. */
+const char *ts_torch_version(void);
+/* Number of tensor handles currently alive (created and not yet freed); for leak tests. */
+int64_t ts_live_handles(void);
+int ts_set_num_threads(int n);
+int ts_get_num_threads(void);
+int ts_set_num_interop_threads(int n);
+int ts_get_num_interop_threads(void);
+/* Seeds libtorch's default CPU generator (and CUDA generators when present). */
+int ts_manual_seed(int64_t seed);
+/* Does nothing; for measuring the cost of a downcall. */
+void ts_noop(void);
+/* Runs `iterations` times { t = at::add(a, b); destroy t } inside C++; for the per-op overhead benchmark. */
+int ts_bench_add_loop(ts_tensor a, ts_tensor b, int64_t iterations);
+
+/* ---- CUDA / cuDNN ---------------------------------------------------------------------------- */
+
+bool ts_cuda_is_available(void);
+int ts_cuda_device_count(void);
+bool ts_cudnn_is_available(void);
+/* Whether the shim was linked with libtorch_cuda. */
+bool ts_built_with_cuda(void);
+int ts_cuda_synchronize(int device_index);
+int ts_cudnn_set_flags(bool enabled, bool benchmark, bool deterministic);
+/* Writes [allocated, reserved, max_allocated] bytes for the device into out (3 values). */
+int ts_cuda_memory_stats(int device_index, int64_t *out);
+
+/* ---- lifetime and metadata ------------------------------------------------------------------- */
+
+/* Frees a handle (NULL is ignored). The storage is released when its last user goes. */
+void ts_free(ts_tensor t);
+/* A new handle to the same tensor (shares storage and autograd identity). */
+ts_tensor ts_shallow_clone(ts_tensor t);
+int ts_dim(ts_tensor t);
+/* Writes dim() sizes into out; returns dim() or -1. */
+int ts_sizes(ts_tensor t, int64_t *out);
+/* Writes dim() strides into out; returns dim() or -1. */
+int ts_strides(ts_tensor t, int64_t *out);
+int64_t ts_numel(ts_tensor t);
+int ts_dtype(ts_tensor t);
+int ts_device_type(ts_tensor t);
+int ts_device_index(ts_tensor t);
+bool ts_is_contiguous(ts_tensor t);
+bool ts_defined(ts_tensor t);
+/* Address of the first element (CPU tensors only; NULL otherwise). */
+void *ts_data_ptr(ts_tensor t);
+
+/* ---- creation -------------------------------------------------------------------------------- */
+
+ts_tensor ts_empty(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ts_tensor ts_zeros(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ts_tensor ts_ones(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+ts_tensor ts_full(const int64_t *shape, int ndim, double value, int dtype, int device_type, int device_index);
+/* Uniform [0, 1). */
+ts_tensor ts_rand(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+/* Standard normal. */
+ts_tensor ts_randn(const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+/* Uniform integers in [low, high). */
+ts_tensor ts_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, int dtype, int device_type, int device_index);
+/* A random permutation of 0..n-1 (int64). */
+ts_tensor ts_randperm(int64_t n, int device_type, int device_index);
+ts_tensor ts_arange(double start, double end, double step, int dtype, int device_type, int device_index);
+ts_tensor ts_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index);
+/* A new CPU tensor holding a copy of `nbytes` bytes at `data` (nbytes must equal numel * element size). */
+ts_tensor ts_from_data(const void *data, int64_t nbytes, const int64_t *shape, int ndim, int dtype);
+/* Copies the tensor's elements (any device, any layout) into dst, row-major; nbytes must match exactly. */
+int ts_copy_to_host(ts_tensor t, void *dst, int64_t nbytes);
+/* The single element as a double / int64 (any dtype that converts). */
+int ts_item_double(ts_tensor t, double *out);
+int ts_item_int64(ts_tensor t, int64_t *out);
+
+/* ---- conversion ------------------------------------------------------------------------------ */
+
+ts_tensor ts_to_device(ts_tensor t, int device_type, int device_index, bool non_blocking);
+ts_tensor ts_to_dtype(ts_tensor t, int dtype);
+ts_tensor ts_pin_memory(ts_tensor t);
+ts_tensor ts_contiguous(ts_tensor t);
+ts_tensor ts_clone(ts_tensor t);
+ts_tensor ts_detach(ts_tensor t);
+
+/* ---- elementwise ----------------------------------------------------------------------------- */
+
+ts_tensor ts_unary(int op, ts_tensor a);
+int ts_unary_(int op, ts_tensor a);
+ts_tensor ts_binary(int op, ts_tensor a, ts_tensor b);
+int ts_binary_(int op, ts_tensor a, ts_tensor b);
+ts_tensor ts_binary_scalar(int op, ts_tensor a, double b);
+int ts_binary_scalar_(int op, ts_tensor a, double b);
+/* a + alpha * b */
+ts_tensor ts_add_scaled(ts_tensor a, ts_tensor b, double alpha);
+/* a += alpha * b */
+int ts_add_scaled_(ts_tensor a, ts_tensor b, double alpha);
+/* clamp to [min, max]; use has_min/has_max to leave a side open */
+ts_tensor ts_clamp(ts_tensor a, bool has_min, double min, bool has_max, double max);
+int ts_clamp_(ts_tensor a, bool has_min, double min, bool has_max, double max);
+ts_tensor ts_where(ts_tensor condition, ts_tensor a, ts_tensor b);
+ts_tensor ts_masked_fill(ts_tensor a, ts_tensor mask, double value);
+ts_tensor ts_masked_select(ts_tensor a, ts_tensor mask);
+/* a * (1 - w) + b * w, elementwise */
+ts_tensor ts_lerp(ts_tensor a, ts_tensor b, double w);
+int ts_zero_(ts_tensor a);
+int ts_fill_(ts_tensor a, double value);
+int ts_copy_(ts_tensor dst, ts_tensor src);
+/* true when every element of a and b is within atol + rtol * |b| */
+int ts_allclose(ts_tensor a, ts_tensor b, double rtol, double atol, bool *out);
+
+/* ---- reductions ------------------------------------------------------------------------------ */
+
+ts_tensor ts_reduce(int op, ts_tensor a, const int64_t *dims, int ndims, bool keepdim);
+/* max/min along one dimension: values and indices */
+int ts_max_dim(ts_tensor a, int64_t dim, bool keepdim, ts_tensor *values, ts_tensor *indices);
+int ts_min_dim(ts_tensor a, int64_t dim, bool keepdim, ts_tensor *values, ts_tensor *indices);
+/* argmax/argmin along dim; has_dim false flattens first */
+ts_tensor ts_argmax(ts_tensor a, bool has_dim, int64_t dim, bool keepdim);
+ts_tensor ts_argmin(ts_tensor a, bool has_dim, int64_t dim, bool keepdim);
+ts_tensor ts_cumsum(ts_tensor a, int64_t dim);
+
+/* ---- linear algebra -------------------------------------------------------------------------- */
+
+ts_tensor ts_mm(ts_tensor a, ts_tensor b);
+ts_tensor ts_matmul(ts_tensor a, ts_tensor b);
+ts_tensor ts_bmm(ts_tensor a, ts_tensor b);
+/* x @ weight^T + bias (bias nullable) */
+ts_tensor ts_linear(ts_tensor x, ts_tensor weight, ts_tensor bias);
+
+/* ---- neural-network ops ---------------------------------------------------------------------- */
+
+/* stride, padding, dilation: 2 values each (h, w); bias nullable */
+ts_tensor ts_conv2d(ts_tensor x, ts_tensor weight, ts_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
+/* weight, bias, running_mean, running_var nullable; in training mode the running stats (if given) are updated in place */
+ts_tensor ts_batch_norm(ts_tensor x, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, bool training, double momentum, double eps);
+/* kernel, stride, padding, dilation: 2 values each */
+ts_tensor ts_max_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, const int64_t *dilation, bool ceil_mode);
+ts_tensor ts_avg_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, bool ceil_mode, bool count_include_pad);
+ts_tensor ts_adaptive_avg_pool2d(ts_tensor x, const int64_t *output_size);
+/* pads: (left, right, top, bottom, ...) as torch.nn.functional.pad; mode TS_PAD_* */
+ts_tensor ts_pad(ts_tensor x, const int64_t *pads, int npads, int mode, double value);
+ts_tensor ts_softmax(ts_tensor x, int64_t dim);
+ts_tensor ts_log_softmax(ts_tensor x, int64_t dim);
+/* logits (N, C), target int64 (N); weight nullable; reduction TS_REDUCTION_* */
+ts_tensor ts_cross_entropy(ts_tensor logits, ts_tensor target, ts_tensor weight, int reduction, int64_t ignore_index, double label_smoothing);
+ts_tensor ts_nll_loss(ts_tensor log_probs, ts_tensor target, int reduction, int64_t ignore_index);
+ts_tensor ts_mse_loss(ts_tensor a, ts_tensor b, int reduction);
+ts_tensor ts_dropout(ts_tensor x, double p, bool training);
+/* theta (N, 2, 3); size (N, C, H, W) */
+ts_tensor ts_affine_grid(ts_tensor theta, const int64_t *size, int nsize, bool align_corners);
+ts_tensor ts_grid_sample(ts_tensor x, ts_tensor grid, int mode, int padding_mode, bool align_corners);
+/* resize (N, C, H, W) to (out_h, out_w) with TS_SAMPLE_* (bilinear/bicubic honour align_corners) */
+ts_tensor ts_interpolate(ts_tensor x, int64_t out_h, int64_t out_w, int mode, bool align_corners);
+ts_tensor ts_one_hot(ts_tensor labels, int64_t num_classes);
+
+/* ---- shape and indexing ---------------------------------------------------------------------- */
+
+ts_tensor ts_reshape(ts_tensor a, const int64_t *shape, int ndim);
+ts_tensor ts_view(ts_tensor a, const int64_t *shape, int ndim);
+ts_tensor ts_permute(ts_tensor a, const int64_t *dims, int ndim);
+ts_tensor ts_transpose(ts_tensor a, int64_t dim0, int64_t dim1);
+ts_tensor ts_expand(ts_tensor a, const int64_t *shape, int ndim);
+ts_tensor ts_repeat(ts_tensor a, const int64_t *repeats, int ndim);
+/* squeeze one dimension, or all size-1 dimensions when all is true */
+ts_tensor ts_squeeze(ts_tensor a, bool all, int64_t dim);
+ts_tensor ts_unsqueeze(ts_tensor a, int64_t dim);
+ts_tensor ts_flatten(ts_tensor a, int64_t start_dim, int64_t end_dim);
+ts_tensor ts_flip(ts_tensor a, const int64_t *dims, int ndims);
+ts_tensor ts_cat(const ts_tensor *tensors, int n, int64_t dim);
+ts_tensor ts_stack(const ts_tensor *tensors, int n, int64_t dim);
+/* Splits into pieces of split_size (the last may be smaller); writes up to capacity handles to out; returns the count or -1. */
+int ts_split(ts_tensor a, int64_t split_size, int64_t dim, ts_tensor *out, int capacity);
+/* Splits into `chunks` pieces as torch.chunk; writes up to capacity handles to out; returns the count or -1. */
+int ts_chunk(ts_tensor a, int64_t chunks, int64_t dim, ts_tensor *out, int capacity);
+/* a[..., start:end:step, ...] along dim (a view) */
+ts_tensor ts_slice(ts_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step);
+ts_tensor ts_narrow(ts_tensor a, int64_t dim, int64_t start, int64_t length);
+ts_tensor ts_select(ts_tensor a, int64_t dim, int64_t index);
+ts_tensor ts_index_select(ts_tensor a, int64_t dim, ts_tensor index);
+ts_tensor ts_gather(ts_tensor a, int64_t dim, ts_tensor index);
+/* copy of a with index_put along dim 0 rows: a[index] = values */
+ts_tensor ts_index_put(ts_tensor a, ts_tensor index, ts_tensor values, bool accumulate);
+
+/* ---- autograd -------------------------------------------------------------------------------- */
+
+int ts_set_requires_grad(ts_tensor t, bool requires_grad);
+bool ts_requires_grad(ts_tensor t);
+bool ts_is_leaf(ts_tensor t);
+/* Backpropagates from t; grad nullable (required for non-scalars). */
+int ts_backward(ts_tensor t, ts_tensor grad, bool retain_graph);
+/* Writes t's accumulated gradient to *out, or NULL to *out when it has none. */
+int ts_grad(ts_tensor t, ts_tensor *out);
+/* Drops t's gradient (as optimizer.zero_grad(set_to_none=True)). */
+int ts_grad_reset(ts_tensor t);
+/* Replaces t's gradient by a copy-free reference to g (NULL drops it). */
+int ts_set_grad(ts_tensor t, ts_tensor g);
+/* Turns gradient recording on or off for this thread; returns the previous state (0 or 1). */
+int ts_set_grad_enabled(bool enabled);
+bool ts_is_grad_enabled(void);
+
+/* ---- fused optimizer steps (one downcall per step for all parameters) ------------------------ */
+
+/* Adam / AdamW over n parameters. params, grads, exp_avg, exp_avg_sq: n handles each
+ * (grads may hold NULL: that parameter is skipped); max_exp_avg_sq: n handles when amsgrad, else NULL.
+ * step: the step number after this update (>= 1), per parameter (n values).
+ * decoupled: true for AdamW (p *= 1 - lr*wd), false for L2 (g += wd*p). */
+int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled, bool amsgrad);
+/* SGD over n parameters; momentum_buf: n handles (created on first use by the Java side) or NULL when momentum == 0.
+ * first_step: true on the first step (the momentum buffer is initialised to the gradient, as PyTorch does). */
+int ts_sgd_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *momentum_buf, int n, double lr, double momentum, double dampening, double weight_decay, bool nesterov, bool first_step);
+/* Scales all gradients so that their global L2 norm is at most max_norm; writes the norm before clipping to *total_norm. */
+int ts_clip_grad_norm(const ts_tensor *grads, int n, double max_norm, double *total_norm);
+/* For the optimizer benchmark: runs the same Adam update `iterations` times entirely in C++. */
+int ts_bench_adam_loop(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, int n, int64_t iterations);
+/* For the conv benchmark: `iterations` conv2d forwards (and backwards when backward is true) in C++. */
+int ts_bench_conv_loop(ts_tensor x, ts_tensor weight, int64_t iterations, bool backward);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TORCH_SHIM_H */
