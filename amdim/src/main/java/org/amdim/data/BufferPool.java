@@ -1,0 +1,77 @@
+package org.amdim.data;
+
+import java.util.ArrayDeque;
+
+/**
+ * Recycles {@link BatchBuffers} between batches so that, once the pipeline is full, producing a
+ * batch allocates no off-heap memory. When the pool is empty a new buffer is made rather than
+ * blocking, because a consumer that holds batches longer than the prefetch depth must not
+ * deadlock the workers; at most {@code maxRetained} buffers are kept for reuse, the rest are freed
+ * on return.
+ */
+final class BufferPool {
+
+    private final int capacity;
+    private final int viewCount;
+    private final int viewLength;
+    private final int maxRetained;
+    private final ArrayDeque<BatchBuffers> free = new ArrayDeque<>();
+    private boolean closed;
+    private int allocations;
+
+    BufferPool(int capacity, int viewCount, int viewLength, int maxRetained) {
+        this.capacity = capacity;
+        this.viewCount = viewCount;
+        this.viewLength = viewLength;
+        this.maxRetained = maxRetained;
+    }
+
+    /** Takes a free buffer or makes one. */
+    BatchBuffers acquire() {
+        synchronized (this) {
+            if (closed) {
+                throw new IllegalStateException("buffer pool closed");
+            }
+            BatchBuffers reused = free.pollFirst();
+            if (reused != null) {
+                return reused;
+            }
+            allocations++;
+        }
+        // Allocate outside the lock: zeroing a large segment takes a while.
+        return new BatchBuffers(capacity, viewCount, viewLength);
+    }
+
+    /** Gives a buffer back; frees it when the pool is closed or full. */
+    void release(BatchBuffers buffers) {
+        synchronized (this) {
+            if (!closed && free.size() < maxRetained) {
+                free.addFirst(buffers);
+                return;
+            }
+        }
+        buffers.free();
+    }
+
+    /** Returns how many buffers were ever allocated (for tests of steady-state reuse). */
+    synchronized int allocations() {
+        return allocations;
+    }
+
+    /** Frees every pooled buffer; buffers returned later are freed on return. */
+    void close() {
+        synchronized (this) {
+            closed = true;
+        }
+        BatchBuffers b;
+        while (true) {
+            synchronized (this) {
+                b = free.pollFirst();
+            }
+            if (b == null) {
+                return;
+            }
+            b.free();
+        }
+    }
+}

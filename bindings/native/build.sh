@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Builds libtorchshim.so (the C ABI over libtorch that the Java FFM bindings call).
+#
+#   bash bindings/native/build.sh <out_dir> <copy_dir>
+#
+# <out_dir>  build directory: objects in <out_dir>/obj, the library in <out_dir>/libtorchshim.so
+# <copy_dir> where the library is copied (when it changed), with torchshim.properties beside it:
+#              libtorch.dir=<absolute lib directory of the libtorch used>
+#              cuda=true|false
+#
+# libtorch is looked for in this order:
+#   1. $LIBTORCH: a directory with include/ and lib/ (the official libtorch zip, or a pip torch install,
+#      e.g. LIBTORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'));
+#   2. Debian's system install (apt-get install libtorch-dev);
+#   3. the torch package of python3, if one is installed.
+# Environment: CXX (default g++), TS_MAKE_JOBS (default 2), CUDA_HOME (CUDA toolkit headers, optional),
+# TS_CXX_STD (override the C++ standard: c++17 by default, c++20 for libtorch >= 2.12).
+set -euo pipefail
+
+die() {
+  echo "torchshim: ERROR: $*" >&2
+  exit 1
+}
+
+[ $# -eq 2 ] || die "usage: bash build.sh <out_dir> <copy_dir>"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+mkdir -p "$1" "$2"
+out="$(cd "$1" && pwd)"
+copy="$(cd "$2" && pwd)"
+
+install_help="Install libtorch with:  sudo apt-get install -y libtorch-dev libopenblas0-pthread
+or point LIBTORCH at a libtorch directory (one with include/ and lib/: the libtorch zip from pytorch.org,
+or a pip torch install: export LIBTORCH=\$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'))"
+
+command -v "${CXX:-g++}" >/dev/null 2>&1 || die "C++ compiler '${CXX:-g++}' not found (sudo apt-get install -y g++ make)"
+command -v make >/dev/null 2>&1 || die "make not found (sudo apt-get install -y make)"
+
+# ---- locate libtorch ----------------------------------------------------------------------------
+kind=""
+inc_dirs=()
+lib_dir=""
+abi_flag=""
+
+use_dir() { # a libtorch zip / pip torch directory
+  local d="$1"
+  [ -d "$d/include" ] && [ -d "$d/lib" ] || return 1
+  [ -f "$d/include/torch/csrc/api/include/torch/version.h" ] || return 1
+  ls "$d/lib"/libtorch_cpu.* >/dev/null 2>&1 || return 1
+  inc_dirs=("$d/include" "$d/include/torch/csrc/api/include")
+  lib_dir="$(cd "$d/lib" && pwd)"
+  local cfg="$d/share/cmake/Torch/TorchConfig.cmake"
+  if [ -f "$cfg" ]; then
+    local abi
+    abi="$(grep -oE '_GLIBCXX_USE_CXX11_ABI=[01]' "$cfg" | head -n1 || true)"
+    [ -n "$abi" ] && abi_flag="-D$abi"
+  fi
+  [ -n "$abi_flag" ] || echo "torchshim: warning: no _GLIBCXX_USE_CXX11_ABI setting found in $cfg; using the compiler's default" >&2
+  return 0
+}
+
+multiarch="$("${CXX:-g++}" -print-multiarch 2>/dev/null || true)"
+[ -n "$multiarch" ] || multiarch="x86_64-linux-gnu"
+
+if [ -n "${LIBTORCH:-}" ]; then
+  use_dir "$LIBTORCH" || die "LIBTORCH=$LIBTORCH is not a libtorch directory (expected include/torch/csrc/api/include/torch/version.h and lib/libtorch_cpu.so).
+$install_help"
+  kind="LIBTORCH=$LIBTORCH"
+elif [ -f /usr/include/torch/csrc/api/include/torch/version.h ] && [ -e "/usr/lib/$multiarch/libtorch_cpu.so" ]; then
+  kind="debian"
+  inc_dirs=(/usr/include/torch/csrc/api/include)
+  lib_dir="/usr/lib/$multiarch"
+else
+  pydir="$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))' 2>/dev/null || true)"
+  if [ -n "$pydir" ] && use_dir "$pydir"; then
+    kind="python torch at $pydir"
+  else
+    die "libtorch not found (LIBTORCH is not set, Debian's libtorch-dev is not installed, python3 has no torch).
+$install_help"
+  fi
+fi
+
+version="$(sed -n 's/^#define TORCH_VERSION_MAJOR \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
+version="$version.$(sed -n 's/^#define TORCH_VERSION_MINOR \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
+version="$version.$(sed -n 's/^#define TORCH_VERSION_PATCH \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
+
+# libtorch 2.12 and later refuse to compile below C++20; 1.13 is only known to work with C++17.
+major="${version%%.*}"
+minor="${version#*.}"; minor="${minor%%.*}"
+cxx_std="${TS_CXX_STD:-c++17}"
+if [ -z "${TS_CXX_STD:-}" ] && { [ "${major:-0}" -gt 2 ] || { [ "${major:-0}" -eq 2 ] && [ "${minor:-0}" -ge 12 ]; }; }; then
+  cxx_std="c++20"
+fi
+
+cuda=false
+cppflags=()
+for d in "${inc_dirs[@]}"; do cppflags+=("-isystem" "$d"); done
+[ -n "$abi_flag" ] && cppflags+=("$abi_flag")
+ldflags=("-L$lib_dir" "-Wl,-rpath,$lib_dir")
+cuda_note=""
+if [ -e "$lib_dir/libtorch_cuda.so" ]; then
+  cuda=true
+  cppflags+=("-DTS_WITH_CUDA")
+  ldflags+=("-Wl,--no-as-needed" "-ltorch_cuda" "-lc10_cuda" "-Wl,--as-needed")
+  # CUDA toolkit headers are optional (they give the allocator statistics)
+  cuda_inc=""
+  pyroot="$(dirname "$lib_dir")/.."
+  for c in "${CUDA_HOME:-}/include" "${CUDA_PATH:-}/include" /usr/local/cuda/include /usr/include \
+           $(find "$pyroot/nvidia" -maxdepth 3 -name cuda_runtime_api.h -printf '%h\n' 2>/dev/null | sort -u); do
+    if [ -f "$c/cuda_runtime_api.h" ]; then cuda_inc="$(cd "$c" && pwd)"; break; fi
+  done
+  if [ -n "$cuda_inc" ]; then
+    [ "$cuda_inc" = /usr/include ] || cppflags+=("-isystem" "$cuda_inc")
+    cuda_note=", CUDA headers $cuda_inc"
+  else
+    cuda_note=", no CUDA toolkit headers (ts_cuda_memory_stats disabled; set CUDA_HOME)"
+  fi
+fi
+ldflags+=("-ltorch" "-ltorch_cpu" "-lc10")
+
+echo "torchshim: libtorch $version ($kind), lib $lib_dir, cuda=$cuda, -std=$cxx_std${abi_flag:+, $abi_flag}$cuda_note"
+
+# ---- build ----------------------------------------------------------------------------------------
+flags_file="$out/build-flags.txt"
+flags_now="CXX=${CXX:-g++}
+CXX_STD=$cxx_std
+CPPFLAGS=${cppflags[*]}
+LDFLAGS=${ldflags[*]}"
+if [ ! -f "$flags_file" ] || [ "$(cat "$flags_file")" != "$flags_now" ]; then
+  printf '%s\n' "$flags_now" >"$flags_file.tmp"
+  mv -f "$flags_file.tmp" "$flags_file"
+fi
+
+make --no-print-directory -C "$here" -j"${TS_MAKE_JOBS:-2}" \
+  OUT="$out" FLAGS_FILE="$flags_file" CXX_STD="$cxx_std" \
+  TORCH_CPPFLAGS="${cppflags[*]}" TORCH_LDFLAGS="${ldflags[*]}" ${CXX:+CXX="$CXX"}
+
+lib="$out/libtorchshim.so"
+[ -f "$lib" ] || die "the build produced no $lib"
+
+# ---- every function declared in the header must be exported ------------------------------------
+header="$here/include/torch_shim.h"
+declared="$(sed -nE 's/^[A-Za-z_][A-Za-z0-9_ ]*[ *]+(ts_[A-Za-z0-9_]+)[[:space:]]*\(.*/\1/p' "$header" | sort -u)"
+exported="$(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}' | sort -u)"
+missing="$(comm -23 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported"))"
+if [ -n "$missing" ]; then
+  rm -f "$lib"
+  die "functions declared in torch_shim.h but not exported by libtorchshim.so:
+$missing"
+fi
+extra="$(comm -13 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported" | grep '^ts_' || true))"
+[ -z "$extra" ] || echo "torchshim: warning: exported but not declared in torch_shim.h: $(echo $extra)" >&2
+
+# ---- copy (only when changed; via rename, so a process that has the old file mapped is unharmed) --
+if ! cmp -s "$lib" "$copy/libtorchshim.so"; then
+  cp -p "$lib" "$copy/.libtorchshim.so.tmp"
+  mv -f "$copy/.libtorchshim.so.tmp" "$copy/libtorchshim.so"
+fi
+props="libtorch.dir=$lib_dir
+cuda=$cuda"
+if [ ! -f "$copy/torchshim.properties" ] || [ "$(cat "$copy/torchshim.properties")" != "$props" ]; then
+  printf '%s\n' "$props" >"$copy/.torchshim.properties.tmp"
+  mv -f "$copy/.torchshim.properties.tmp" "$copy/torchshim.properties"
+fi
+echo "torchshim: $(printf '%s\n' "$declared" | wc -l) functions exported; $copy/libtorchshim.so"

@@ -1,0 +1,179 @@
+// optim.cpp: fused optimizer steps (Adam/AdamW, SGD), gradient clipping, and the Adam benchmark loop.
+//
+// The update math follows torch/optim/adam.py, adamw.py and sgd.py of PyTorch 1.13 (the single-tensor,
+// non-foreach code paths) op for op, so that results match torch.optim bit for bit on the same device.
+#include "shim_internal.h"
+
+#include <ATen/ops/maximum.h>
+#include <ATen/ops/linalg_vector_norm.h>
+#include <ATen/ops/stack.h>
+#include <c10/core/GradMode.h>
+
+#include <cmath>
+
+using ts::T;
+
+namespace {
+
+struct AdamConfig {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool decoupled, amsgrad;
+};
+
+// The gradient of parameter i: grads[i] when a grads array is given, else the parameter's own .grad.
+// Returns an undefined tensor when there is none (the parameter is skipped).
+at::Tensor grad_of(const ts_tensor *grads, const at::Tensor &p, int i) {
+  if (grads == nullptr) return p.grad();
+  if (grads[i] == nullptr) return at::Tensor();
+  return *reinterpret_cast<at::Tensor *>(grads[i]);
+}
+
+at::Tensor &state(const ts_tensor *hs, int i, const char *name) {
+  if (hs[i] == nullptr) ts::fail(std::string("tensor argument '") + name + "[" + std::to_string(i) + "]' is null");
+  return *reinterpret_cast<at::Tensor *>(hs[i]);
+}
+
+void adam_one(const AdamConfig &c, const at::Tensor &param, const at::Tensor &grad_in, const at::Tensor &exp_avg,
+              const at::Tensor &exp_avg_sq, at::Tensor *max_exp_avg_sq, int64_t step) {
+  at::Tensor grad = grad_in;
+  if (c.decoupled) {
+    // adamw.py: param.mul_(1 - lr * weight_decay)
+    param.mul_(1 - c.lr * c.weight_decay);
+  } else if (c.weight_decay != 0) {
+    // adam.py: grad = grad.add(param, alpha=weight_decay)
+    grad = grad.add(param, c.weight_decay);
+  }
+  exp_avg.mul_(c.beta1).add_(grad, 1 - c.beta1);
+  exp_avg_sq.mul_(c.beta2).addcmul_(grad, grad, 1 - c.beta2);
+
+  const double s = static_cast<double>(step);
+  const double bias_correction1 = 1 - std::pow(c.beta1, s);
+  const double bias_correction2 = 1 - std::pow(c.beta2, s);
+  const double step_size = c.lr / bias_correction1;
+  const double bias_correction2_sqrt = std::sqrt(bias_correction2);
+
+  at::Tensor denom;
+  if (c.amsgrad) {
+    // torch.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+    at::maximum_out(*max_exp_avg_sq, *max_exp_avg_sq, exp_avg_sq);
+    denom = max_exp_avg_sq->sqrt().div(bias_correction2_sqrt).add_(c.eps);
+  } else {
+    // (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+    denom = exp_avg_sq.sqrt().div(bias_correction2_sqrt).add_(c.eps);
+  }
+  param.addcdiv_(exp_avg, denom, -step_size);
+}
+
+void adam(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
+          const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, int64_t step_all, const AdamConfig &c) {
+  if (n < 0) ts::fail("n is negative");
+  if (n == 0) return;
+  if (params == nullptr) ts::fail("'params' is null");
+  if (exp_avg == nullptr) ts::fail("'exp_avg' is null");
+  if (exp_avg_sq == nullptr) ts::fail("'exp_avg_sq' is null");
+  if (c.amsgrad && max_exp_avg_sq == nullptr) ts::fail("'max_exp_avg_sq' is null but amsgrad is true");
+  if (step == nullptr && step_all < 1) ts::fail("'step' is null");
+  c10::AutoGradMode no_grad(false);
+  for (int i = 0; i < n; i++) {
+    const at::Tensor &p = state(params, i, "params");
+    at::Tensor g = grad_of(grads, p, i);
+    if (!g.defined()) continue;
+    int64_t s = step != nullptr ? step[i] : step_all;
+    if (s < 1) ts::fail("step[" + std::to_string(i) + "] is " + std::to_string(s) + " (must be >= 1)");
+    const at::Tensor &m = state(exp_avg, i, "exp_avg");
+    const at::Tensor &v = state(exp_avg_sq, i, "exp_avg_sq");
+    at::Tensor *mx = c.amsgrad ? &state(max_exp_avg_sq, i, "max_exp_avg_sq") : nullptr;
+    adam_one(c, p, g, m, v, mx, s);
+  }
+}
+
+}  // namespace
+
+TS_API int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg,
+                        const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step,
+                        double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled,
+                        bool amsgrad) {
+  return ts::guard_status(__func__, [&] {
+    if (n > 0 && step == nullptr) ts::fail("'step' is null");
+    AdamConfig c{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad};
+    adam(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, n, step, 0, c);
+  });
+}
+
+TS_API int ts_sgd_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *momentum_buf, int n,
+                       double lr, double momentum, double dampening, double weight_decay, bool nesterov,
+                       bool first_step) {
+  return ts::guard_status(__func__, [&] {
+    if (n < 0) ts::fail("n is negative");
+    if (n == 0) return;
+    if (params == nullptr) ts::fail("'params' is null");
+    if (momentum != 0 && momentum_buf == nullptr) ts::fail("'momentum_buf' is null but momentum is not 0");
+    if (nesterov && (momentum <= 0 || dampening != 0))
+      ts::fail("Nesterov momentum requires a momentum and zero dampening");
+    c10::AutoGradMode no_grad(false);
+    for (int i = 0; i < n; i++) {
+      const at::Tensor &p = state(params, i, "params");
+      at::Tensor d_p = grad_of(grads, p, i);
+      if (!d_p.defined()) continue;
+      // sgd.py (_single_tensor_sgd)
+      if (weight_decay != 0) d_p = d_p.add(p, weight_decay);
+      if (momentum != 0) {
+        const at::Tensor &buf = state(momentum_buf, i, "momentum_buf");
+        if (first_step) {
+          // buf = torch.clone(d_p).detach(): the Java side owns the buffer, so copy into it
+          buf.copy_(d_p);
+        } else {
+          buf.mul_(momentum).add_(d_p, 1 - dampening);
+        }
+        if (nesterov) {
+          d_p = d_p.add(buf, momentum);
+        } else {
+          d_p = buf;
+        }
+      }
+      p.add_(d_p, -lr);
+    }
+  });
+}
+
+TS_API int ts_clip_grad_norm(const ts_tensor *grads, int n, double max_norm, double *total_norm) {
+  if (total_norm != nullptr) *total_norm = 0.0;
+  return ts::guard_status(__func__, [&] {
+    if (total_norm == nullptr) ts::fail("'total_norm' is null");
+    if (n < 0) ts::fail("n is negative");
+    if (n > 0 && grads == nullptr) ts::fail("'grads' is null");
+    c10::AutoGradMode no_grad(false);
+    // torch.nn.utils.clip_grad_norm_ (1.13, norm_type 2): NULL / undefined gradients are left out
+    std::vector<at::Tensor> gs;
+    for (int i = 0; i < n; i++) {
+      if (grads[i] == nullptr) continue;
+      const at::Tensor &g = *reinterpret_cast<at::Tensor *>(grads[i]);
+      if (g.defined()) gs.push_back(g);
+    }
+    if (gs.empty()) return;
+    const c10::Device dev = gs[0].device();
+    std::vector<at::Tensor> norms;
+    norms.reserve(gs.size());
+    // (torch.norm(g, 2) runs torch.linalg.vector_norm)
+    for (const at::Tensor &g : gs) norms.push_back(at::linalg_vector_norm(g.detach(), 2).to(dev));
+    at::Tensor total = at::linalg_vector_norm(at::stack(at::TensorList(norms)), 2);
+    *total_norm = total.item().toDouble();
+    // clip_coef = max_norm / (total_norm + 1e-6), computed as PyTorch's __rtruediv__ does
+    at::Tensor clip_coef = total.add(1e-6).reciprocal().mul(max_norm);
+    at::Tensor clamped = clip_coef.clamp(c10::nullopt, at::Scalar(1.0));
+    if (clip_coef.item().toDouble() < 1.0) {
+      for (const at::Tensor &g : gs) g.detach().mul_(clamped.to(g.device()));
+    }
+  });
+}
+
+TS_API int ts_bench_adam_loop(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg,
+                              const ts_tensor *exp_avg_sq, int n, int64_t iterations) {
+  return ts::guard_status(__func__, [&] {
+    if (iterations < 0) ts::fail("iterations is negative");
+    // torch.optim.Adam's defaults
+    AdamConfig c{1e-3, 0.9, 0.999, 1e-8, 0.0, false, false};
+    for (int64_t it = 1; it <= iterations; it++) adam(params, grads, exp_avg, exp_avg_sq, nullptr, n, nullptr, it, c);
+    if (n > 0 && params != nullptr && params[0] != nullptr) ts::sync_device(T(params[0], "params[0]").device());
+  });
+}

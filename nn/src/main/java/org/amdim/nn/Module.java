@@ -1,0 +1,320 @@
+package org.amdim.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+
+/**
+ * Base of every layer and model: a tree of named parameters, buffers and child modules, as in PyTorch.
+ *
+ * <p>Names join with {@code .} exactly like PyTorch state-dict keys ({@code layer_list.0.conv.weight}), so
+ * weights move between the two by name. A module owns its tensors: {@link #close()} frees them (and the
+ * children's). Registered tensors are taken out of any {@link TensorScope}, so a model built inside a scope
+ * survives it.
+ *
+ * <p>Single-input layers override {@link #forward(Tensor)}; modules with other signatures add their own methods.
+ */
+public abstract class Module implements AutoCloseable {
+    private final Map<String, Tensor> parameters = new LinkedHashMap<>();
+    private final Map<String, Tensor> buffers = new LinkedHashMap<>();
+    private final Map<String, Module> children = new LinkedHashMap<>();
+    private boolean training = true;
+    private boolean closed;
+
+    /** Applies the module to one input. Layers with one input override this. */
+    public Tensor forward(Tensor input) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not take a single tensor");
+    }
+
+    // ---------------------------------------------------------------- registration
+
+    /** Registers a trainable parameter (gradient tracking on) under {@code name}; returns it. */
+    protected Tensor registerParameter(String name, Tensor value) {
+        checkName(name);
+        Tensor p = TensorScope.escape(value);
+        if (!p.requiresGrad()) {
+            p.requiresGrad(true);
+        }
+        parameters.put(name, p);
+        return p;
+    }
+
+    /** Registers a non-trainable tensor (e.g. running statistics) saved in the state dict; returns it. */
+    protected Tensor registerBuffer(String name, Tensor value) {
+        checkName(name);
+        Tensor b = TensorScope.escape(value);
+        buffers.put(name, b);
+        return b;
+    }
+
+    /** Registers a child module under {@code name}; returns it. */
+    protected <M extends Module> M registerModule(String name, M module) {
+        checkName(name);
+        children.put(name, module);
+        return module;
+    }
+
+    private void checkName(String name) {
+        if (name == null || name.isEmpty() || name.contains(".")) {
+            throw new IllegalArgumentException("invalid name '" + name + "': must be non-empty without '.'");
+        }
+        if (parameters.containsKey(name) || buffers.containsKey(name) || children.containsKey(name)) {
+            throw new IllegalArgumentException("'" + name + "' is already registered in " + getClass().getSimpleName());
+        }
+    }
+
+    /** The parameter registered directly on this module under {@code name} (may be null if registered so). */
+    protected Tensor parameter(String name) {
+        return parameters.get(name);
+    }
+
+    /** The buffer registered directly on this module under {@code name}. */
+    protected Tensor buffer(String name) {
+        return buffers.get(name);
+    }
+
+    /** Replaces the tensor of a parameter or buffer in place of the old one, closing the old one. */
+    private void replace(Map<String, Tensor> map, String name, Tensor value) {
+        Tensor old = map.put(name, TensorScope.escape(value));
+        if (old != null && old != value) {
+            old.close();
+        }
+    }
+
+    // ---------------------------------------------------------------- traversal
+
+    /** Direct children in registration order. */
+    public Map<String, Module> namedChildren() {
+        return java.util.Collections.unmodifiableMap(children);
+    }
+
+    /** All parameters of this module and its descendants, by full dotted name, in registration order. */
+    public Map<String, Tensor> namedParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect(out, "", true, false);
+        return out;
+    }
+
+    /** All buffers of this module and its descendants, by full dotted name. */
+    public Map<String, Tensor> namedBuffers() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collect(out, "", false, true);
+        return out;
+    }
+
+    /** All parameters, in {@link #namedParameters()} order. */
+    public List<Tensor> parameters() {
+        return new ArrayList<>(namedParameters().values());
+    }
+
+    private void collect(Map<String, Tensor> out, String prefix, boolean params, boolean bufs) {
+        if (params) {
+            parameters.forEach((k, v) -> {
+                if (v != null) {
+                    out.put(prefix + k, v);
+                }
+            });
+        }
+        if (bufs) {
+            buffers.forEach((k, v) -> {
+                if (v != null) {
+                    out.put(prefix + k, v);
+                }
+            });
+        }
+        children.forEach((k, m) -> m.collect(out, prefix + k + ".", params, bufs));
+    }
+
+    /** Total number of parameter elements. */
+    public long parameterCount() {
+        long n = 0;
+        for (Tensor p : namedParameters().values()) {
+            n += p.numel();
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- state dict
+
+    /**
+     * Parameters and buffers by full name, in PyTorch's order (per module: parameters, then buffers, then
+     * children). The tensors are the module's own: read them, do not close them.
+     */
+    public Map<String, Tensor> stateDict() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        collectState(out, "");
+        return out;
+    }
+
+    private void collectState(Map<String, Tensor> out, String prefix) {
+        parameters.forEach((k, v) -> {
+            if (v != null) {
+                out.put(prefix + k, v);
+            }
+        });
+        buffers.forEach((k, v) -> {
+            if (v != null) {
+                out.put(prefix + k, v);
+            }
+        });
+        children.forEach((k, m) -> m.collectState(out, prefix + k + "."));
+    }
+
+    /**
+     * Copies values into this module's parameters and buffers by name (converting dtype and device).
+     *
+     * @param state  tensors by full name
+     * @param strict when true, missing and unexpected keys are errors; when false they are ignored
+     * @return the keys of this module that {@code state} did not provide
+     * @throws IllegalArgumentException listing missing/unexpected keys, or naming a key whose shape differs
+     */
+    public List<String> loadStateDict(Map<String, Tensor> state, boolean strict) {
+        Map<String, Tensor> own = stateDict();
+        Set<String> missing = new TreeSet<>(own.keySet());
+        missing.removeAll(state.keySet());
+        Set<String> unexpected = new TreeSet<>(state.keySet());
+        unexpected.removeAll(own.keySet());
+        if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
+            throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName()
+                    + ": missing keys " + missing + ", unexpected keys " + unexpected);
+        }
+        for (var e : own.entrySet()) {
+            Tensor src = state.get(e.getKey());
+            if (src == null) {
+                continue;
+            }
+            long[] want = e.getValue().shape();
+            long[] got = src.shape();
+            if (!Arrays.equals(want, got)) {
+                throw new IllegalArgumentException("shape mismatch for '" + e.getKey() + "': the module has "
+                        + Arrays.toString(want) + ", the state dict has " + Arrays.toString(got));
+            }
+        }
+        try (var ng = Autograd.noGrad()) {
+            for (var e : own.entrySet()) {
+                Tensor src = state.get(e.getKey());
+                if (src != null) {
+                    e.getValue().copy_(src);
+                }
+            }
+        }
+        return new ArrayList<>(missing);
+    }
+
+    // ---------------------------------------------------------------- modes and devices
+
+    /** Sets training mode here and in every descendant; returns this. */
+    public Module train(boolean on) {
+        training = on;
+        for (Module m : children.values()) {
+            m.train(on);
+        }
+        return this;
+    }
+
+    /** Training mode (dropout active, batch norm uses and updates batch statistics). */
+    public Module train() {
+        return train(true);
+    }
+
+    /** Evaluation mode. */
+    public Module eval() {
+        return train(false);
+    }
+
+    /** Whether the module is in training mode. */
+    public boolean isTraining() {
+        return training;
+    }
+
+    /**
+     * Moves every parameter and buffer to {@code device}. Parameters are replaced by new tensors, so build
+     * optimizers after moving.
+     */
+    public Module to(Device device) {
+        try (var ng = Autograd.noGrad()) {
+            for (String k : new ArrayList<>(parameters.keySet())) {
+                Tensor p = parameters.get(k);
+                if (p != null && !p.device().equals(device)) {
+                    Tensor moved = p.to(device).detach().requiresGrad(true);
+                    replace(parameters, k, moved);
+                }
+            }
+            for (String k : new ArrayList<>(buffers.keySet())) {
+                Tensor b = buffers.get(k);
+                if (b != null && !b.device().equals(device)) {
+                    replace(buffers, k, b.to(device));
+                }
+            }
+        }
+        for (Module m : children.values()) {
+            m.to(device);
+        }
+        onTensorsReplaced();
+        return this;
+    }
+
+    /** Called after {@link #to(Device)} replaced tensors, for subclasses that cache them in fields. */
+    protected void onTensorsReplaced() {
+    }
+
+    /** Drops every parameter's gradient. */
+    public void zeroGrad() {
+        for (Tensor p : namedParameters().values()) {
+            p.zeroGrad();
+        }
+    }
+
+    // ---------------------------------------------------------------- printing and closing
+
+    /** The text inside this module's parentheses in {@link #toString()}, e.g. {@code in_features=3}. */
+    protected String extraRepr() {
+        return "";
+    }
+
+    /** The module tree as PyTorch prints it. */
+    @Override
+    public String toString() {
+        String name = getClass().getSimpleName();
+        if (children.isEmpty()) {
+            return name + "(" + extraRepr() + ")";
+        }
+        StringBuilder sb = new StringBuilder(name).append('(');
+        String extra = extraRepr();
+        if (!extra.isEmpty()) {
+            sb.append("\n  ").append(extra);
+        }
+        children.forEach((k, m) -> sb.append("\n  (").append(k).append("): ")
+                .append(m.toString().replace("\n", "\n  ")));
+        return sb.append("\n)").toString();
+    }
+
+    /** Frees every parameter and buffer of this module and its descendants. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        parameters.values().forEach(t -> {
+            if (t != null) {
+                t.close();
+            }
+        });
+        buffers.values().forEach(t -> {
+            if (t != null) {
+                t.close();
+            }
+        });
+        children.values().forEach(Module::close);
+    }
+}

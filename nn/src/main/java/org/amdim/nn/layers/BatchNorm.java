@@ -1,0 +1,83 @@
+package org.amdim.nn.layers;
+
+import org.amdim.nn.Module;
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.DType;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Functional;
+import org.amdim.tensor.Tensor;
+
+/**
+ * Batch normalisation with PyTorch's semantics, shared by {@link BatchNorm1d} and {@link BatchNorm2d}.
+ *
+ * <p>Training: normalise with the batch mean and biased variance, then update
+ * {@code running_mean ← (1−m)·running_mean + m·mean}, {@code running_var ← (1−m)·running_var + m·unbiased var}
+ * and {@code num_batches_tracked += 1}. With momentum {@code null} the update is the cumulative average
+ * ({@code m = 1/num_batches_tracked}). Evaluation: normalise with the running statistics.
+ */
+public abstract class BatchNorm extends Module {
+    private final long features;
+    private final double eps;
+    private final Double momentum;
+    private final boolean affine;
+    private final boolean trackRunningStats;
+
+    /** Options with PyTorch's defaults: eps 1e-5, momentum 0.1, affine, tracking running statistics. */
+    public record Options(double eps, Double momentum, boolean affine, boolean trackRunningStats) {
+        /** PyTorch's defaults. */
+        public static Options defaults() {
+            return new Options(1e-5, 0.1, true, true);
+        }
+    }
+
+    /** A batch norm over {@code features} channels. */
+    protected BatchNorm(long features, Options o) {
+        this.features = features;
+        this.eps = o.eps();
+        this.momentum = o.momentum();
+        this.affine = o.affine();
+        this.trackRunningStats = o.trackRunningStats();
+        if (affine) {
+            registerParameter("weight", Tensor.ones(features));
+            registerParameter("bias", Tensor.zeros(features));
+        }
+        if (trackRunningStats) {
+            registerBuffer("running_mean", Tensor.zeros(features));
+            registerBuffer("running_var", Tensor.ones(features));
+            registerBuffer("num_batches_tracked", Tensor.zeros(DType.INT64, Device.CPU));
+        }
+    }
+
+    /** Checks the input's rank for this kind of batch norm. */
+    protected abstract void checkInput(Tensor x);
+
+    @Override
+    public Tensor forward(Tensor x) {
+        checkInput(x);
+        double m = momentum == null ? 0.0 : momentum;
+        if (isTraining() && trackRunningStats) {
+            Tensor tracked = buffer("num_batches_tracked");
+            try (var ng = Autograd.noGrad()) {
+                tracked.add_(1);
+            }
+            if (momentum == null) {
+                m = 1.0 / tracked.itemLong();
+            }
+        }
+        boolean useBatchStats = isTraining() || !trackRunningStats;
+        Tensor rm = trackRunningStats ? buffer("running_mean") : null;
+        Tensor rv = trackRunningStats ? buffer("running_var") : null;
+        return Functional.batchNorm(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, m, eps);
+    }
+
+    /** Number of channels. */
+    public long features() {
+        return features;
+    }
+
+    @Override
+    protected String extraRepr() {
+        return features + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (affine ? "True" : "False")
+                + ", track_running_stats=" + (trackRunningStats ? "True" : "False");
+    }
+}

@@ -1,0 +1,131 @@
+package org.amdim.nn.layers;
+
+import org.amdim.nn.Init;
+import org.amdim.nn.Module;
+import org.amdim.tensor.Functional;
+import org.amdim.tensor.Functional.PadMode;
+import org.amdim.tensor.Tensor;
+
+/**
+ * 2-D convolution as {@code torch.nn.Conv2d}: weight (out, in/groups, kh, kw), optional bias, stride, padding,
+ * dilation, groups, and padding mode zeros or reflect. Initialised with PyTorch's default.
+ */
+public final class Conv2d extends Module {
+    private final long in;
+    private final long out;
+    private final long[] kernel;
+    private final long[] stride;
+    private final long[] padding;
+    private final long[] dilation;
+    private final long groups;
+    private final PadMode paddingMode;
+
+    /** Configuration with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias, zeros padding. */
+    public record Options(long stride, long padding, long dilation, long groups, boolean bias, PadMode paddingMode) {
+        /** PyTorch's defaults. */
+        public static Options defaults() {
+            return new Options(1, 0, 1, 1, true, PadMode.CONSTANT);
+        }
+
+        /** With another stride. */
+        public Options withStride(long s) {
+            return new Options(s, padding, dilation, groups, bias, paddingMode);
+        }
+
+        /** With another padding. */
+        public Options withPadding(long p) {
+            return new Options(stride, p, dilation, groups, bias, paddingMode);
+        }
+
+        /** With another dilation. */
+        public Options withDilation(long d) {
+            return new Options(stride, padding, d, groups, bias, paddingMode);
+        }
+
+        /** With another group count. */
+        public Options withGroups(long g) {
+            return new Options(stride, padding, dilation, g, bias, paddingMode);
+        }
+
+        /** With or without bias. */
+        public Options withBias(boolean b) {
+            return new Options(stride, padding, dilation, groups, b, paddingMode);
+        }
+
+        /** With another padding mode (CONSTANT means zeros). */
+        public Options withPaddingMode(PadMode m) {
+            return new Options(stride, padding, dilation, groups, bias, m);
+        }
+    }
+
+    /** A square-kernel convolution with default options. */
+    public Conv2d(long in, long out, long kernel) {
+        this(in, out, kernel, Options.defaults());
+    }
+
+    /** A square-kernel convolution. */
+    public Conv2d(long in, long out, long kernel, Options o) {
+        if (in % o.groups() != 0 || out % o.groups() != 0) {
+            throw new IllegalArgumentException("channels (" + in + ", " + out + ") must be divisible by groups "
+                    + o.groups());
+        }
+        if (o.paddingMode() == PadMode.REPLICATE) {
+            throw new IllegalArgumentException("padding mode must be zeros (CONSTANT) or REFLECT");
+        }
+        this.in = in;
+        this.out = out;
+        this.kernel = new long[] {kernel, kernel};
+        this.stride = new long[] {o.stride(), o.stride()};
+        this.padding = new long[] {o.padding(), o.padding()};
+        this.dilation = new long[] {o.dilation(), o.dilation()};
+        this.groups = o.groups();
+        this.paddingMode = o.paddingMode();
+        Tensor w = registerParameter("weight", Tensor.empty(out, in / groups, kernel, kernel));
+        Tensor b = o.bias() ? registerParameter("bias", Tensor.empty(out)) : null;
+        Init.pytorchDefault(w, b);
+    }
+
+    /** The weight (out, in/groups, kh, kw). */
+    public Tensor weight() {
+        return parameter("weight");
+    }
+
+    /** The bias, or null. */
+    public Tensor bias() {
+        return parameter("bias");
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        if (paddingMode == PadMode.REFLECT && (padding[0] > 0 || padding[1] > 0)) {
+            try (Tensor padded = Functional.pad(x, new long[] {padding[1], padding[1], padding[0], padding[0]},
+                    PadMode.REFLECT, 0)) {
+                return Functional.conv2d(padded, weight(), bias(), stride, new long[] {0, 0}, dilation, groups);
+            }
+        }
+        return Functional.conv2d(x, weight(), bias(), stride, padding, dilation, groups);
+    }
+
+    @Override
+    protected String extraRepr() {
+        StringBuilder sb = new StringBuilder().append(in).append(", ").append(out).append(", kernel_size=(")
+                .append(kernel[0]).append(", ").append(kernel[1]).append("), stride=(").append(stride[0]).append(", ")
+                .append(stride[1]).append(")");
+        if (padding[0] != 0) {
+            sb.append(", padding=(").append(padding[0]).append(", ").append(padding[1]).append(")");
+        }
+        if (dilation[0] != 1) {
+            sb.append(", dilation=(").append(dilation[0]).append(", ").append(dilation[1]).append(")");
+        }
+        if (groups != 1) {
+            sb.append(", groups=").append(groups);
+        }
+        if (bias() == null) {
+            sb.append(", bias=False");
+        }
+        if (paddingMode == PadMode.REFLECT) {
+            sb.append(", padding_mode=reflect");
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,28 @@
+package org.amdim.nn.layers;
+
+import org.amdim.nn.Module;
+import org.amdim.tensor.Functional;
+import org.amdim.tensor.Tensor;
+
+/** Zeroes elements with probability p in training and scales the rest by 1/(1−p); identity in evaluation. */
+public final class Dropout extends Module {
+    private final double p;
+
+    /** Dropout with probability {@code p} in [0, 1). */
+    public Dropout(double p) {
+        if (p < 0 || p >= 1) {
+            throw new IllegalArgumentException("dropout probability must be in [0, 1), got " + p);
+        }
+        this.p = p;
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        return isTraining() && p > 0 ? Functional.dropout(x, p, true) : x.alias();
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "p=" + p + ", inplace=False";
+    }
+}

@@ -1,0 +1,94 @@
+package org.amdim.tensor;
+
+import static org.amdim.bindings.ffm.TorchShim.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * Optimizer updates for many parameters in one native call each, with PyTorch's exact (single-tensor) update
+ * rules. The {@code nn} optimizers are built on these; they are public for users who write their own.
+ * Every parameter passed must have a gradient.
+ */
+public final class FusedOptim {
+    static {
+        Native.ensureLoaded();
+    }
+
+    private FusedOptim() {
+    }
+
+    private static void sameSize(List<Tensor> a, List<Tensor> b, String name) {
+        if (b != null && a.size() != b.size()) {
+            throw new IllegalArgumentException(name + " has " + b.size() + " tensors for " + a.size() + " parameters");
+        }
+    }
+
+    /**
+     * One Adam (or AdamW when {@code decoupled}) step for every parameter, using each parameter's own gradient.
+     *
+     * @param steps the step number of each parameter after this update (≥ 1)
+     */
+    public static void adamStep(List<Tensor> params, List<Tensor> expAvg, List<Tensor> expAvgSq,
+            List<Tensor> maxExpAvgSq, long[] steps, double lr, double beta1, double beta2, double eps,
+            double weightDecay, boolean decoupled, boolean amsgrad) {
+        int n = params.size();
+        sameSize(params, expAvg, "expAvg");
+        sameSize(params, expAvgSq, "expAvgSq");
+        sameSize(params, maxExpAvgSq, "maxExpAvgSq");
+        if (steps.length != n) {
+            throw new IllegalArgumentException("steps has " + steps.length + " values for " + n + " parameters");
+        }
+        if (amsgrad && maxExpAvgSq == null) {
+            throw new IllegalArgumentException("amsgrad needs maxExpAvgSq");
+        }
+        MemorySegment s = Native.scratch();
+        MemorySegment p = Native.handles(s, 0, params);
+        MemorySegment m = Native.handles(s, n, expAvg);
+        MemorySegment v = Native.handles(s, 2 * n, expAvgSq);
+        MemorySegment mx = amsgrad ? Native.handles(s, 3 * n, maxExpAvgSq) : MemorySegment.NULL;
+        MemorySegment st = Native.longs(s, 4 * n, steps);
+        Native.check(ts_adam_step(p, MemorySegment.NULL, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay,
+                decoupled, amsgrad));
+    }
+
+    /**
+     * One SGD step for every parameter, using each parameter's own gradient.
+     *
+     * @param momentumBuffers one buffer per parameter (null when momentum is 0)
+     * @param firstStep       true when the buffers are new: they are set to the gradient, as PyTorch does
+     */
+    public static void sgdStep(List<Tensor> params, List<Tensor> momentumBuffers, double lr, double momentum,
+            double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
+        int n = params.size();
+        sameSize(params, momentumBuffers, "momentumBuffers");
+        MemorySegment s = Native.scratch();
+        MemorySegment p = Native.handles(s, 0, params);
+        MemorySegment b = momentumBuffers == null ? MemorySegment.NULL : Native.handles(s, n, momentumBuffers);
+        Native.check(ts_sgd_step(p, MemorySegment.NULL, b, n, lr, momentum, dampening, weightDecay, nesterov,
+                firstStep));
+    }
+
+    /**
+     * Scales the gradients of {@code params} so that their global L2 norm is at most {@code maxNorm}, as
+     * {@code torch.nn.utils.clip_grad_norm_}.
+     *
+     * @return the global norm before clipping
+     */
+    public static double clipGradNorm(List<Tensor> params, double maxNorm) {
+        try (var scope = TensorScope.open()) {
+            List<Tensor> grads = new java.util.ArrayList<>();
+            for (Tensor p : params) {
+                Tensor g = p.grad();
+                if (g != null) {
+                    grads.add(g);
+                }
+            }
+            MemorySegment s = Native.scratch();
+            MemorySegment gs = Native.handles(s, 1, grads);
+            Native.check(ts_clip_grad_norm(gs, grads.size(), maxNorm, s));
+            return s.get(ValueLayout.JAVA_DOUBLE, 0);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package org.amdim.tensor;
+
+import static org.amdim.bindings.ffm.TorchShim.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.amdim.bindings.NativeLibrary;
+
+/** Process-wide libtorch settings and facts: version, threads, seeds, CUDA and cuDNN. */
+public final class Torch {
+    static {
+        Native.ensureLoaded();
+    }
+
+    private Torch() {
+    }
+
+    /** The libtorch version the shim was built against, e.g. {@code 1.13.1}. */
+    public static String version() {
+        return NativeLibrary.string(ts_torch_version());
+    }
+
+    /** Sets the number of intra-op threads (Debian's libtorch defaults to 1 on some machines). */
+    public static void setNumThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("thread count must be >= 1, got " + n);
+        }
+        Native.check(ts_set_num_threads(n));
+    }
+
+    /** The number of intra-op threads. */
+    public static int getNumThreads() {
+        return Native.check(ts_get_num_threads());
+    }
+
+    /** Seeds libtorch's default generators (CPU and CUDA). */
+    public static void manualSeed(long seed) {
+        Native.check(ts_manual_seed(seed));
+    }
+
+    /** Whether a CUDA device can be used. */
+    public static boolean cudaIsAvailable() {
+        return ts_cuda_is_available();
+    }
+
+    /** Number of visible CUDA devices. */
+    public static int cudaDeviceCount() {
+        return Math.max(0, ts_cuda_device_count());
+    }
+
+    /** Whether cuDNN can be used. */
+    public static boolean cudnnIsAvailable() {
+        return ts_cudnn_is_available();
+    }
+
+    /** Whether the shim was linked against a CUDA build of libtorch. */
+    public static boolean builtWithCuda() {
+        return ts_built_with_cuda();
+    }
+
+    /** Waits for all work on a CUDA device. */
+    public static void cudaSynchronize(int device) {
+        Native.check(ts_cuda_synchronize(device));
+    }
+
+    /** Sets cuDNN's switches. */
+    public static void setCudnnFlags(boolean enabled, boolean benchmark, boolean deterministic) {
+        Native.check(ts_cudnn_set_flags(enabled, benchmark, deterministic));
+    }
+
+    /**
+     * CUDA memory statistics of a device.
+     *
+     * @param allocated    bytes in live tensors
+     * @param reserved     bytes held by the caching allocator
+     * @param maxAllocated peak of {@code allocated}
+     */
+    public record CudaMemory(long allocated, long reserved, long maxAllocated) {
+    }
+
+    /** Memory statistics of a CUDA device. */
+    public static CudaMemory cudaMemory(int device) {
+        MemorySegment s = Native.scratch();
+        Native.check(ts_cuda_memory_stats(device, s));
+        return new CudaMemory(s.getAtIndex(ValueLayout.JAVA_LONG, 0), s.getAtIndex(ValueLayout.JAVA_LONG, 1),
+                s.getAtIndex(ValueLayout.JAVA_LONG, 2));
+    }
+
+    /** Number of native tensor handles alive (for leak checks). */
+    public static long liveHandles() {
+        return ts_live_handles();
+    }
+
+    /** A downcall that does nothing (for measuring the FFM overhead). */
+    public static void noop() {
+        ts_noop();
+    }
+}
