@@ -30,7 +30,8 @@ class ErrorPathsTest {
             TorchException range = assertThrows(TorchException.class,
                     () -> Functional.crossEntropy(logits, Tensor.of(new long[] {0, 5})), "class 5 of 3");
             assertTrue(range.getMessage().contains("out of bounds"), range.getMessage());
-            assertThrows(TorchException.class, () -> Tensor.zeros(2).maskedFill(Tensor.zeros(2), 1));
+            assertThrows(TorchException.class, () -> Tensor.zeros(2).indexSelect(0, Tensor.of(new float[] {0})),
+                    "float index");
             assertThrows(TorchException.class, () -> Tensor.zeros(2, 2).item());
             assertThrows(TorchException.class, () -> Tensor.zeros(2).select(0, 5));
             assertThrows(TorchException.class,

@@ -40,13 +40,8 @@ public final class PilColor {
      */
     public static int blend(int degenerate, int image, float alpha) {
         float t = degenerate + alpha * (image - degenerate);
-        if (t <= 0f) {
-            return 0;
-        }
-        if (t >= 255f) {
-            return 255;
-        }
-        return (int) t;
+        // Branch-free clip; the int conversion truncates toward zero like C's (UINT8) cast.
+        return (int) Math.min(Math.max(t, 0f), 255f);
     }
 
     /**
@@ -56,12 +51,7 @@ public final class PilColor {
      * @param factor the brightness factor (1 = unchanged)
      */
     public static void adjustBrightness(ImageBuffer img, double factor) {
-        float alpha = (float) factor;
-        byte[] d = img.data();
-        int n = img.length();
-        for (int i = 0; i < n; i++) {
-            d[i] = (byte) blend(0, d[i] & 0xFF, alpha);
-        }
+        applyTable(img, blendTable(0, (float) factor));
     }
 
     /**
@@ -72,12 +62,23 @@ public final class PilColor {
      * @param factor the contrast factor (1 = unchanged)
      */
     public static void adjustContrast(ImageBuffer img, double factor) {
-        int mean = meanLuma(img);
-        float alpha = (float) factor;
+        applyTable(img, blendTable(meanLuma(img), (float) factor));
+    }
+
+    /** The 256 results of blending each possible sample with a constant degenerate value. */
+    private static byte[] blendTable(int degenerate, float alpha) {
+        byte[] table = new byte[256];
+        for (int v = 0; v < 256; v++) {
+            table[v] = (byte) blend(degenerate, v, alpha);
+        }
+        return table;
+    }
+
+    private static void applyTable(ImageBuffer img, byte[] table) {
         byte[] d = img.data();
         int n = img.length();
         for (int i = 0; i < n; i++) {
-            d[i] = (byte) blend(mean, d[i] & 0xFF, alpha);
+            d[i] = table[d[i] & 0xFF];
         }
     }
 
@@ -220,8 +221,10 @@ public final class PilColor {
         } else {
             h = (float) (4.0 + gc - rc);
         }
-        // Java's floating-point % is C's fmod (truncating remainder).
-        h = (float) ((h / 6.0 + 1.0) % 1.0);
+        // fmod(h / 6 + 1, 1): the argument lies in [5/6, 11/6], where fmod is exactly "subtract 1
+        // when >= 1" (Sterbenz), and Java's % on doubles is far slower than that.
+        double wrapped = h / 6.0 + 1.0;
+        h = (float) (wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
         int uh = clip8((int) (h * 255.0));
         int us = clip8((int) (s * 255.0));
         return uh << 16 | us << 8 | maxc;

@@ -20,6 +20,7 @@ public final class PilResample {
     private final Coefficients horizontal = new Coefficients();
     private final Coefficients vertical = new Coefficients();
     private byte[] temp = new byte[0];
+    private int[] accumulator = new int[0];
 
     /** Creates a resampler with empty scratch space. */
     public PilResample() {}
@@ -174,19 +175,28 @@ public final class PilResample {
         int half = 1 << (PRECISION_BITS - 1);
         int rowStride = inWidth * channels;
         int span = outWidth * channels;
+        if (accumulator.length < span) {
+            accumulator = new int[span];
+        }
+        int[] acc = accumulator;
+        int colBase = srcLeft * channels;
         for (int yy = 0; yy < outHeight; yy++) {
             int ymin = bounds[2 * yy] + rowShift;
             int ymax = bounds[2 * yy + 1];
             int kOff = yy * ksize;
-            int outBase = yy * span;
-            int colBase = srcLeft * channels;
-            for (int i = 0; i < span; i++) {
-                int s = half;
-                int p = ymin * rowStride + colBase + i;
-                for (int y = 0; y < ymax; y++, p += rowStride) {
-                    s += (in[p] & 0xFF) * k[kOff + y];
+            // Row-at-a-time accumulation: the same sums as PIL's per-pixel loop (integer addition
+            // is associative), in an order the JIT can vectorise.
+            java.util.Arrays.fill(acc, 0, span, half);
+            for (int y = 0; y < ymax; y++) {
+                int w = k[kOff + y];
+                int p = (ymin + y) * rowStride + colBase;
+                for (int i = 0; i < span; i++) {
+                    acc[i] += (in[p + i] & 0xFF) * w;
                 }
-                out[outBase + i] = clip8(s);
+            }
+            int outBase = yy * span;
+            for (int i = 0; i < span; i++) {
+                out[outBase + i] = clip8(acc[i]);
             }
         }
     }
