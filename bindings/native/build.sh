@@ -91,6 +91,9 @@ if [ -z "${TS_CXX_STD:-}" ] && { [ "${major:-0}" -gt 2 ] || { [ "${major:-0}" -e
   cxx_std="c++20"
 fi
 
+# identifies the libtorch build, so that replacing it in place (e.g. a pip upgrade) rebuilds everything
+torch_id="$version $(stat -L -c '%s %Y' "$lib_dir/libtorch_cpu.so" 2>/dev/null || true)"
+
 cuda=false
 cppflags=()
 for d in "${inc_dirs[@]}"; do cppflags+=("-isystem" "$d"); done
@@ -109,9 +112,31 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
     if [ -f "$c/cuda_runtime_api.h" ]; then cuda_inc="$(cd "$c" && pwd)"; break; fi
   done
   if [ -n "$cuda_inc" ]; then
-    [ "$cuda_inc" = /usr/include ] || cppflags+=("-isystem" "$cuda_inc")
-    cuda_note=", CUDA headers $cuda_inc"
+    # check once per setup that libtorch's c10/cuda headers compile with them (a pip install may lack some)
+    cuda_cpp=("${cppflags[@]}")
+    [ "$cuda_inc" = /usr/include ] || cuda_cpp+=("-isystem" "$cuda_inc")
+    probe_key="$torch_id $cuda_inc ${cuda_cpp[*]} $cxx_std ${CXX:-g++}"
+    probe_file="$out/cuda-headers-probe.txt"
+    if [ -f "$probe_file" ] && [ "$(head -n1 "$probe_file")" = "$probe_key" ]; then
+      probe="$(sed -n 2p "$probe_file")"
+    else
+      if printf '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' |
+        "${CXX:-g++}" -std="$cxx_std" -fsyntax-only "${cuda_cpp[@]}" -x c++ - >/dev/null 2>&1; then
+        probe=ok
+      else
+        probe=fail
+      fi
+      printf '%s\n%s\n' "$probe_key" "$probe" >"$probe_file"
+    fi
+    if [ "$probe" = ok ]; then
+      cppflags=("${cuda_cpp[@]}")
+      cuda_note=", CUDA headers $cuda_inc"
+    else
+      cppflags+=("-DTS_NO_CUDA_HEADERS")
+      cuda_note=", CUDA headers at $cuda_inc do not compile with libtorch's c10/cuda (ts_cuda_memory_stats disabled)"
+    fi
   else
+    cppflags+=("-DTS_NO_CUDA_HEADERS")
     cuda_note=", no CUDA toolkit headers (ts_cuda_memory_stats disabled; set CUDA_HOME)"
   fi
 fi
@@ -121,7 +146,8 @@ echo "torchshim: libtorch $version ($kind), lib $lib_dir, cuda=$cuda, -std=$cxx_
 
 # ---- build ----------------------------------------------------------------------------------------
 flags_file="$out/build-flags.txt"
-flags_now="CXX=${CXX:-g++}
+flags_now="TORCH=$torch_id
+CXX=${CXX:-g++}
 CXX_STD=$cxx_std
 CPPFLAGS=${cppflags[*]}
 LDFLAGS=${ldflags[*]}"

@@ -2,7 +2,8 @@
 // (is_available false, device_count 0, the rest a clear "CUDA is not available" error).
 //
 // TS_WITH_CUDA is defined by build.sh when the libtorch used has libtorch_cuda. The CUDA toolkit headers
-// (cuda_runtime_api.h) are optional: without them the allocator statistics are unavailable, and the two
+// (cuda_runtime_api.h) are optional: without them (or when build.sh found that they do not compile with
+// libtorch's c10/cuda headers: TS_NO_CUDA_HEADERS) the allocator statistics are unavailable, and the two
 // c10::cuda functions used otherwise are declared here (their signatures are the same in 1.13 and 2.x).
 #include "shim_internal.h"
 
@@ -10,7 +11,7 @@
 #include <ATen/ops/empty.h>
 #include <c10/core/DeviceGuard.h>
 
-#if defined(TS_WITH_CUDA) && __has_include(<cuda_runtime_api.h>)
+#if defined(TS_WITH_CUDA) && !defined(TS_NO_CUDA_HEADERS) && __has_include(<cuda_runtime_api.h>)
 #define TS_CUDA_HEADERS 1
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>

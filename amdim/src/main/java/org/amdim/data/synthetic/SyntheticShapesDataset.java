@@ -125,10 +125,28 @@ public final class SyntheticShapesDataset implements ImageDataset {
 
     @Override
     public void readImage(int index, byte[] dst) {
+        ImageDataset.checkDestination(dst, (long) options.height() * options.width() * 3, name());
+        render(index, dst, null);
+    }
+
+    /**
+     * Draws only the shape's coverage mask of an image: per pixel, how many of its 2×2
+     * sub-samples fall inside the shape (0..4). Useful to inspect or test the geometry apart from
+     * the random colours.
+     *
+     * @param index the image
+     * @param coverage at least height × width bytes, row-major
+     */
+    public void coverage(int index, byte[] coverage) {
+        ImageDataset.checkDestination(coverage, (long) options.height() * options.width(), name());
+        render(index, null, coverage);
+    }
+
+    /** Draws image {@code index} into {@code dst} (HWC RGB) and/or its coverage into {@code mask}. */
+    private void render(int index, byte[] dst, byte[] mask) {
         int label = label(index);
         int h = options.height();
         int w = options.width();
-        ImageDataset.checkDestination(dst, (long) h * w * 3, name());
         SplittableRandom rng = new SplittableRandom(Seeds.derive(options.seed(), DOMAIN, index));
         int shape = label / 2;
         boolean striped = label % 2 == 1;
@@ -181,6 +199,12 @@ public final class SyntheticShapesDataset implements ImageDataset {
                             stripeHits++;
                         }
                     }
+                }
+                if (mask != null) {
+                    mask[y * w + x] = (byte) covered;
+                }
+                if (dst == null) {
+                    continue;
                 }
                 int o = (y * w + x) * 3;
                 for (int c = 0; c < 3; c++) {

@@ -26,7 +26,8 @@ import java.nio.charset.StandardCharsets;
  * <p>Java types of parsed values: object → {@link java.util.LinkedHashMap}{@code <String,Object>}
  * (document order kept), array → {@link java.util.ArrayList}{@code <Object>}, string →
  * {@link String}, number → {@link Long} when the literal has neither fraction nor exponent and
- * fits in a long, otherwise {@link Double}, {@code true}/{@code false} → {@link Boolean},
+ * fits in a long (so {@code -0} reads as {@code 0L}), otherwise {@link Double},
+ * {@code true}/{@code false} → {@link Boolean},
  * {@code null} → Java {@code null}. The returned collections are mutable and owned by the caller.
  */
 public final class Json {

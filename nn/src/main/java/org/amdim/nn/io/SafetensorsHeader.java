@@ -89,7 +89,8 @@ final class SafetensorsHeader {
             root = Json.parseUtf8(header, Json.DEFAULT_MAX_DEPTH);
         } catch (JsonException e) {
             throw new SafetensorsFormatException(file,
-                    "header is not valid UTF-8 JSON: " + e.getMessage(), e);
+                    "header is not valid UTF-8 JSON: " + e.getMessage() + " (within the header)",
+                    e);
         }
         if (!(root instanceof Map<?, ?> map)) {
             // Unreachable after the '{' check unless the parser changes; kept as a guard.
