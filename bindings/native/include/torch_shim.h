@@ -163,8 +163,10 @@ int ts_strides(ts_tensor t, int64_t *out);
 int64_t ts_numel(ts_tensor t);
 int ts_dtype(ts_tensor t);
 int ts_device_type(ts_tensor t);
+/* The device index; -1 for CPU tensors (as libtorch reports it), and -1 on failure. */
 int ts_device_index(ts_tensor t);
 bool ts_is_contiguous(ts_tensor t);
+/* False for NULL (no error is recorded) and for a handle holding an undefined tensor. */
 bool ts_defined(ts_tensor t);
 /* Address of the first element (CPU tensors only; NULL otherwise). */
 void *ts_data_ptr(ts_tensor t);
@@ -184,6 +186,7 @@ ts_tensor ts_randint(int64_t low, int64_t high, const int64_t *shape, int ndim, 
 /* A random permutation of 0..n-1 (int64). */
 ts_tensor ts_randperm(int64_t n, int device_type, int device_index);
 ts_tensor ts_arange(double start, double end, double step, int dtype, int device_type, int device_index);
+/* n x m identity; m < 0 means m = n. */
 ts_tensor ts_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index);
 /* A new CPU tensor holding a copy of `nbytes` bytes at `data` (nbytes must equal numel * element size). */
 ts_tensor ts_from_data(const void *data, int64_t nbytes, const int64_t *shape, int ndim, int dtype);
@@ -249,11 +252,11 @@ ts_tensor ts_linear(ts_tensor x, ts_tensor weight, ts_tensor bias);
 
 /* ---- neural-network ops ---------------------------------------------------------------------- */
 
-/* stride, padding, dilation: 2 values each (h, w); bias nullable */
+/* stride, padding, dilation: 2 values each (h, w), or NULL for PyTorch's default (1, 0, 1); bias nullable */
 ts_tensor ts_conv2d(ts_tensor x, ts_tensor weight, ts_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
 /* weight, bias, running_mean, running_var nullable; in training mode the running stats (if given) are updated in place */
 ts_tensor ts_batch_norm(ts_tensor x, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, bool training, double momentum, double eps);
-/* kernel, stride, padding, dilation: 2 values each */
+/* kernel, stride, padding, dilation: 2 values each; NULL stride means stride = kernel, NULL padding 0, NULL dilation 1 */
 ts_tensor ts_max_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, const int64_t *dilation, bool ceil_mode);
 ts_tensor ts_avg_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, bool ceil_mode, bool count_include_pad);
 ts_tensor ts_adaptive_avg_pool2d(ts_tensor x, const int64_t *output_size);
@@ -288,7 +291,9 @@ ts_tensor ts_flatten(ts_tensor a, int64_t start_dim, int64_t end_dim);
 ts_tensor ts_flip(ts_tensor a, const int64_t *dims, int ndims);
 ts_tensor ts_cat(const ts_tensor *tensors, int n, int64_t dim);
 ts_tensor ts_stack(const ts_tensor *tensors, int n, int64_t dim);
-/* Splits into pieces of split_size (the last may be smaller); writes up to capacity handles to out; returns the count or -1. */
+/* Splits into pieces of split_size (the last may be smaller); writes up to capacity handles to out; returns the count or -1.
+ * When there are more pieces than capacity, nothing is written and -1 is returned (the error names the count);
+ * out == NULL with capacity == 0 only returns the count. The same holds for ts_chunk. */
 int ts_split(ts_tensor a, int64_t split_size, int64_t dim, ts_tensor *out, int capacity);
 /* Splits into `chunks` pieces as torch.chunk; writes up to capacity handles to out; returns the count or -1. */
 int ts_chunk(ts_tensor a, int64_t chunks, int64_t dim, ts_tensor *out, int capacity);
@@ -323,7 +328,8 @@ bool ts_is_grad_enabled(void);
 /* Adam / AdamW over n parameters. params, grads, exp_avg, exp_avg_sq: n handles each
  * (grads may hold NULL: that parameter is skipped); max_exp_avg_sq: n handles when amsgrad, else NULL.
  * step: the step number after this update (>= 1), per parameter (n values).
- * decoupled: true for AdamW (p *= 1 - lr*wd), false for L2 (g += wd*p). */
+ * decoupled: true for AdamW (p *= 1 - lr*wd), false for L2 (g += wd*p).
+ * grads == NULL (the array itself) uses each parameter's own accumulated gradient (.grad); the same in ts_sgd_step. */
 int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled, bool amsgrad);
 /* SGD over n parameters; momentum_buf: n handles (created on first use by the Java side) or NULL when momentum == 0.
  * first_step: true on the first step (the momentum buffer is initialised to the gradient, as PyTorch does). */

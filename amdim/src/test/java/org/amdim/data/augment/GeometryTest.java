@@ -136,13 +136,15 @@ class GeometryTest {
 
     @Test
     void bicubicUpscalingByHand() {
-        // Width 2 → 4, scale 0.5: output 0 has centre 0.25 and taps x=0,1 with weights
-        // bicubic(0.25) = 0.8671875 and bicubic(-0.75) = 0.2265625 (sum 1.09375), so
-        // (255 · 0.2265625 / 1.09375) = 52.82 → 53 after fixed-point rounding.
+        // Width 2 → 4, scale 0.5, support 2. Output 1 has centre 0.75; its taps are the two input
+        // pixels at distances 0.25 and 0.75: bicubic(0.25) = 0.8671875, bicubic(0.75) = 0.2265625,
+        // normalised to 0.79286 and 0.20714, so 255 · 0.20714 = 52.8 → 53. Output 0 (centre 0.25)
+        // weighs the 255 with bicubic(1.25) < 0 and clips to 0; outputs 2 and 3 mirror these.
         PilResample r = new PilResample();
         ImageBuffer out = new ImageBuffer();
         r.resize(row(0, 255), 1, 4, out);
-        assertArrayEquals(new int[] {53, 99, 156, 202}, values(out));
+        assertArrayEquals(new int[] {0, 53, 202, 255}, values(out));
+        assertEquals(0.2265625, PilResample.bicubic(0.75), 0.0);
     }
 
     @Test

@@ -1,0 +1,155 @@
+package org.amdim.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.amdim.nn.io.NamedTensors;
+import org.amdim.nn.io.TensorFiles;
+import org.amdim.tensor.Tensor;
+
+/**
+ * Checkpoints of a run in one directory: {@code checkpoint-<step>.safetensors}, each holding the model state
+ * ({@code model.*}), the optimizer state ({@code optim.*}) and string metadata (training position, config).
+ *
+ * <p>Every file is written to a temporary file, synced and renamed, so a crash leaves either the old set or the
+ * new file complete; the newest {@code keep} checkpoints are kept so that a damaged newest file still leaves
+ * an older one to resume from.
+ */
+public final class CheckpointStore {
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)\\.safetensors");
+    /** Metadata key identifying our checkpoint format. */
+    public static final String FORMAT_KEY = "format";
+    /** The format written by this version. */
+    public static final String FORMAT = "amdim-java-checkpoint/1";
+
+    private final Path dir;
+    private final int keep;
+
+    /** A store in {@code dir} keeping the newest {@code keep} checkpoints. */
+    public CheckpointStore(Path dir, int keep) {
+        this.dir = dir;
+        this.keep = Math.max(1, keep);
+    }
+
+    /** Writes a checkpoint for {@code step}; returns its path. */
+    public Path save(long step, Map<String, Tensor> model, Map<String, Tensor> optimizer, Map<String, String> metadata)
+            throws IOException {
+        Files.createDirectories(dir);
+        Map<String, Tensor> all = new LinkedHashMap<>();
+        model.forEach((k, v) -> all.put("model." + k, v));
+        optimizer.forEach((k, v) -> all.put("optim." + k, v));
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.put(FORMAT_KEY, FORMAT);
+        meta.put("step", Long.toString(step));
+        Path file = dir.resolve(String.format("checkpoint-%09d.safetensors", step));
+        TensorFiles.save(file, all, meta);
+        prune();
+        return file;
+    }
+
+    private void prune() throws IOException {
+        List<Path> files = list(dir);
+        for (int i = 0; i < files.size() - keep; i++) {
+            Files.deleteIfExists(files.get(i));
+        }
+    }
+
+    /** Checkpoint files in {@code dir}, oldest first. */
+    public static List<Path> list(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> out = new ArrayList<>(s.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).toList());
+            out.sort(Comparator.comparingLong(CheckpointStore::stepOf));
+            return out;
+        }
+    }
+
+    private static long stepOf(Path p) {
+        Matcher m = NAME.matcher(p.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Loads a checkpoint file, or the newest checkpoint of a run directory.
+     *
+     * @throws IOException naming the file when it is missing, damaged or not one of our checkpoints; for a damaged
+     *                     newest file the message names the previous checkpoint to resume from instead
+     */
+    public static Checkpoint load(Path fileOrDir) throws IOException {
+        Path file = fileOrDir;
+        if (Files.isDirectory(fileOrDir)) {
+            List<Path> files = list(fileOrDir);
+            if (files.isEmpty()) {
+                throw new IOException("no checkpoint-*.safetensors in " + fileOrDir);
+            }
+            file = files.get(files.size() - 1);
+            try {
+                return loadFile(file);
+            } catch (IOException e) {
+                if (files.size() > 1) {
+                    throw new IOException(e.getMessage() + "; the previous checkpoint "
+                            + files.get(files.size() - 2) + " may be used instead (pass it to --resume)", e);
+                }
+                throw e;
+            }
+        }
+        return loadFile(file);
+    }
+
+    private static Checkpoint loadFile(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("checkpoint " + file + " does not exist");
+        }
+        NamedTensors tensors = TensorFiles.load(file);
+        if (!FORMAT.equals(tensors.metadata().get(FORMAT_KEY))) {
+            tensors.close();
+            throw new IOException(file + " is not an amdim-java checkpoint (metadata '" + FORMAT_KEY + "' is "
+                    + tensors.metadata().get(FORMAT_KEY) + ")");
+        }
+        return new Checkpoint(file, tensors);
+    }
+
+    /**
+     * A loaded checkpoint; owns its tensors.
+     *
+     * @param path    where it was read from
+     * @param tensors all tensors and the metadata
+     */
+    public record Checkpoint(Path path, NamedTensors tensors) implements AutoCloseable {
+        /** The model state dict. */
+        public Map<String, Tensor> model() {
+            return tensors.withPrefix("model.");
+        }
+
+        /** The optimizer state dict. */
+        public Map<String, Tensor> optimizer() {
+            return tensors.withPrefix("optim.");
+        }
+
+        /** The string metadata. */
+        public Map<String, String> metadata() {
+            return tensors.metadata();
+        }
+
+        /** The step this checkpoint was taken at. */
+        public long step() {
+            return Long.parseLong(metadata().getOrDefault("step", "0"));
+        }
+
+        @Override
+        public void close() {
+            tensors.close();
+        }
+    }
+}

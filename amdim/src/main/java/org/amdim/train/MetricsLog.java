@@ -1,0 +1,70 @@
+package org.amdim.train;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Appends one CSV row per record to {@code metrics.csv}: a {@code kind} column ({@code step} or {@code epoch}),
+ * then fixed columns, empty where a record has no value. Rows are flushed at once, so the file is readable (and
+ * plottable) while training runs and survives a crash. A resumed run appends to the same file.
+ */
+public final class MetricsLog implements AutoCloseable {
+    /** The columns after {@code kind}, in file order. */
+    public static final List<String> COLUMNS = List.of("step", "epoch", "lr", "loss_opt", "loss_inf", "loss_g2l",
+            "loss_1t5", "loss_1t7", "loss_5t5", "lgt_reg", "loss_cls", "loss_mix", "acc_mlp", "acc_lin",
+            "test_acc_mlp", "test_acc_lin", "img_per_s", "elapsed_s");
+
+    private final BufferedWriter out;
+
+    /** Opens (creating or appending to) the log in {@code dir}. */
+    public MetricsLog(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = dir.resolve("metrics.csv");
+        boolean fresh = !Files.exists(file) || Files.size(file) == 0;
+        out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
+        if (fresh) {
+            out.write("kind," + String.join(",", COLUMNS));
+            out.newLine();
+            out.flush();
+        }
+    }
+
+    /** Appends a row; unknown keys are an error (they would silently vanish otherwise). */
+    public void write(String kind, Map<String, Double> values) {
+        for (String k : values.keySet()) {
+            if (!COLUMNS.contains(k)) {
+                throw new IllegalArgumentException("unknown metric column '" + k + "'");
+            }
+        }
+        StringBuilder sb = new StringBuilder(kind);
+        for (String c : COLUMNS) {
+            sb.append(',');
+            Double v = values.get(c);
+            if (v != null) {
+                sb.append(v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString(v.longValue())
+                        : String.format(Locale.ROOT, "%.6g", v));
+            }
+        }
+        try {
+            out.write(sb.toString());
+            out.newLine();
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write metrics: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        out.close();
+    }
+}
