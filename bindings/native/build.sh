@@ -13,9 +13,12 @@
 #      e.g. LIBTORCH=$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'));
 #   2. Debian's system install (apt-get install libtorch-dev);
 #   3. the torch package of python3, if one is installed.
-# Environment: CXX (default g++), TS_MAKE_JOBS (default 2), CUDA_HOME (CUDA toolkit headers, optional),
+# Environment: CXX (default g++), TS_MAKE_JOBS (default 2), V=1 (show the compiler command lines),
+# CUDA_HOME (CUDA toolkit headers, optional: they enable ts_cuda_memory_stats),
 # TS_CXX_STD (override the C++ standard: c++17 by default, c++20 for libtorch >= 2.12).
+# Everything declared in include/torch_shim.h must be exported, or the build fails.
 set -euo pipefail
+export LC_ALL=C
 
 die() {
   echo "torchshim: ERROR: $*" >&2
@@ -32,7 +35,8 @@ install_help="Install libtorch with:  sudo apt-get install -y libtorch-dev libop
 or point LIBTORCH at a libtorch directory (one with include/ and lib/: the libtorch zip from pytorch.org,
 or a pip torch install: export LIBTORCH=\$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'))"
 
-command -v "${CXX:-g++}" >/dev/null 2>&1 || die "C++ compiler '${CXX:-g++}' not found (sudo apt-get install -y g++ make)"
+read -r -a cxx_cmd <<<"${CXX:-g++}" # CXX may carry a launcher or flags ("ccache g++")
+command -v "${cxx_cmd[0]}" >/dev/null 2>&1 || die "C++ compiler '${cxx_cmd[0]}' not found (sudo apt-get install -y g++ make)"
 command -v make >/dev/null 2>&1 || die "make not found (sudo apt-get install -y make)"
 
 # ---- locate libtorch ----------------------------------------------------------------------------
@@ -58,7 +62,7 @@ use_dir() { # a libtorch zip / pip torch directory
   return 0
 }
 
-multiarch="$("${CXX:-g++}" -print-multiarch 2>/dev/null || true)"
+multiarch="$("${cxx_cmd[@]}" -print-multiarch 2>/dev/null || true)"
 [ -n "$multiarch" ] || multiarch="x86_64-linux-gnu"
 
 if [ -n "${LIBTORCH:-}" ]; then
@@ -83,7 +87,7 @@ version="$(sed -n 's/^#define TORCH_VERSION_MAJOR \([0-9]*\).*/\1/p' "${inc_dirs
 version="$version.$(sed -n 's/^#define TORCH_VERSION_MINOR \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
 version="$version.$(sed -n 's/^#define TORCH_VERSION_PATCH \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
 
-# libtorch 2.12 and later refuse to compile below C++20; 1.13 is only known to work with C++17.
+# C++17 suits libtorch 1.13 to 2.11 (1.13 also builds as C++20); newer headers refuse anything below C++20.
 major="${version%%.*}"
 minor="${version#*.}"; minor="${minor%%.*}"
 cxx_std="${TS_CXX_STD:-c++17}"
@@ -121,7 +125,7 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
       probe="$(sed -n 2p "$probe_file")"
     else
       if printf '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' |
-        "${CXX:-g++}" -std="$cxx_std" -fsyntax-only "${cuda_cpp[@]}" -x c++ - >/dev/null 2>&1; then
+        "${cxx_cmd[@]}" -std="$cxx_std" -fsyntax-only "${cuda_cpp[@]}" -x c++ - >/dev/null 2>&1; then
         probe=ok
       else
         probe=fail
@@ -156,9 +160,9 @@ if [ ! -f "$flags_file" ] || [ "$(cat "$flags_file")" != "$flags_now" ]; then
   mv -f "$flags_file.tmp" "$flags_file"
 fi
 
-make --no-print-directory -C "$here" -j"${TS_MAKE_JOBS:-2}" \
-  OUT="$out" FLAGS_FILE="$flags_file" CXX_STD="$cxx_std" \
-  TORCH_CPPFLAGS="${cppflags[*]}" TORCH_LDFLAGS="${ldflags[*]}" ${CXX:+CXX="$CXX"}
+make_args=(OUT="$out" FLAGS_FILE="$flags_file" CXX_STD="$cxx_std" V="${V:-0}"
+  TORCH_CPPFLAGS="${cppflags[*]}" TORCH_LDFLAGS="${ldflags[*]}" CXX="${cxx_cmd[*]}")
+make --no-print-directory -C "$here" -j"${TS_MAKE_JOBS:-2}" "${make_args[@]}"
 
 lib="$out/libtorchshim.so"
 [ -f "$lib" ] || die "the build produced no $lib"

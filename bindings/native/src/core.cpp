@@ -129,6 +129,7 @@ TS_API int ts_get_num_interop_threads(void) {
 
 TS_API int ts_manual_seed(int64_t seed) {
   // at::manual_seed seeds the default CPU generator and, when CUDA is present, every CUDA device's.
+  // A negative seed is reinterpreted as unsigned (two's complement), as torch.manual_seed does.
   return ts::guard_status(__func__, [&] { at::manual_seed(static_cast<uint64_t>(seed)); });
 }
 

@@ -53,7 +53,7 @@ final class BufferPool {
         buffers.free();
     }
 
-    /** Returns how many buffers were ever allocated (for tests of steady-state reuse). */
+    /** {@return how many buffers were ever allocated (for tests of steady-state reuse)} */
     synchronized int allocations() {
         return allocations;
     }

@@ -94,27 +94,27 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
         this.pool = new BufferPool(b, transform.views(), transform.viewLength(), config.prefetch() + config.workers() + 2);
     }
 
-    /** Returns the dataset. */
+    /** {@return the dataset} */
     public ImageDataset dataset() {
         return dataset;
     }
 
-    /** Returns the configuration. */
+    /** {@return the configuration} */
     public LoaderConfig config() {
         return config;
     }
 
-    /** Returns the samples this rank visits per epoch (before batching). */
+    /** {@return the samples this rank visits per epoch (before batching)} */
     public int samplesPerEpoch() {
         return samplesPerEpoch;
     }
 
-    /** Returns the number of batches per epoch. */
+    /** {@return the number of batches per epoch} */
     public int batchesPerEpoch() {
         return batchesPerEpoch;
     }
 
-    /** Returns the name prefix of this loader's worker threads (for monitoring and tests). */
+    /** {@return the name prefix of this loader's worker threads (for monitoring and tests)} */
     public String threadNamePrefix() {
         return threadPrefix;
     }
@@ -122,6 +122,8 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
     /**
      * Returns the position of the next batch to be delivered; after the last batch of an epoch
      * was taken it is the start of the next epoch.
+     *
+     * @return the position to save for an exact resume
      */
     public LoaderPosition position() {
         lock.lock();
@@ -234,7 +236,7 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
         }
     }
 
-    /** Returns how many batch buffers were ever allocated (steady state reuses them). */
+    /** {@return how many batch buffers were ever allocated (steady state reuses them)} */
     int bufferAllocations() {
         return pool.allocations();
     }
@@ -436,8 +438,12 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
                         }
                         throw failureFor(r);
                     }
-                    if (closed || r.cancelled) {
+                    if (closed) {
                         throw new IllegalStateException("data loader closed while waiting for a batch");
+                    }
+                    if (r.cancelled) {
+                        throw new IllegalStateException("this pass over epoch " + r.epoch
+                                + " was abandoned by a newer iterator() while waiting for a batch");
                     }
                     try {
                         batchReady.await();

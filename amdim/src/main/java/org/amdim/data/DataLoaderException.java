@@ -9,6 +9,7 @@ public final class DataLoaderException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The dataset index whose loading failed, or −1. */
     private final int datasetIndex;
 
     /**
@@ -23,7 +24,7 @@ public final class DataLoaderException extends RuntimeException {
         this.datasetIndex = datasetIndex;
     }
 
-    /** Returns the dataset index whose loading failed, or −1. */
+    /** {@return the dataset index whose loading failed, or −1} */
     public int datasetIndex() {
         return datasetIndex;
     }

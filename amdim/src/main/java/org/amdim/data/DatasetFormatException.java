@@ -17,6 +17,7 @@ public final class DatasetFormatException extends IOException {
 
     /** The file at fault; transient because {@link Path} is not serializable. */
     private final transient Path file;
+    /** The byte offset at fault, or {@link #NO_OFFSET}. */
     private final long offset;
 
     /**
@@ -45,12 +46,12 @@ public final class DatasetFormatException extends IOException {
         initCause(cause);
     }
 
-    /** Returns the file at fault (null after deserialization). */
+    /** {@return the file at fault (null after deserialization)} */
     public Path file() {
         return file;
     }
 
-    /** Returns the byte offset at fault, or {@link #NO_OFFSET}. */
+    /** {@return the byte offset at fault, or {@link #NO_OFFSET}} */
     public long offset() {
         return offset;
     }

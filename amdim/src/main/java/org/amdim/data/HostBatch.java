@@ -54,27 +54,27 @@ public final class HostBatch implements AutoCloseable {
         this.indices = buffers.indices.asSlice(0, (long) size * Long.BYTES);
     }
 
-    /** Returns the number of samples N (the last batch of an epoch may be smaller). */
+    /** {@return the number of samples N (the last batch of an epoch may be smaller)} */
     public int size() {
         return size;
     }
 
-    /** Returns the epoch this batch belongs to. */
+    /** {@return the epoch this batch belongs to} */
     public int epoch() {
         return epoch;
     }
 
-    /** Returns this batch's index within its epoch. */
+    /** {@return this batch's index within its epoch} */
     public int batchIndex() {
         return batchIndex;
     }
 
-    /** Returns the number of views: 2 for AMDIM training, 1 for evaluation. */
+    /** {@return the number of views: 2 for AMDIM training, 1 for evaluation} */
     public int viewCount() {
         return views.length;
     }
 
-    /** Returns the shape of each view: {N, C, H, W}. */
+    /** {@return the shape of each view: {N, C, H, W}} */
     public long[] viewShape() {
         return new long[] {size, channels, height, width};
     }
@@ -90,7 +90,7 @@ public final class HostBatch implements AutoCloseable {
         return views[view];
     }
 
-    /** Returns the first view. */
+    /** {@return the first view} */
     public MemorySegment view1() {
         return view(0);
     }
@@ -98,6 +98,7 @@ public final class HostBatch implements AutoCloseable {
     /**
      * Returns the second view.
      *
+     * @return the segment
      * @throws IllegalStateException for a single-view batch
      */
     public MemorySegment view2() {
@@ -107,13 +108,13 @@ public final class HostBatch implements AutoCloseable {
         return view(1);
     }
 
-    /** Returns the labels: N little-endian int64 values (−1 for unlabelled images). */
+    /** {@return the labels: N little-endian int64 values (−1 for unlabelled images)} */
     public MemorySegment labels() {
         checkOpen();
         return labels;
     }
 
-    /** Returns the dataset indices of the samples: N little-endian int64 values. */
+    /** {@return the dataset indices of the samples: N little-endian int64 values} */
     public MemorySegment indices() {
         checkOpen();
         return indices;
@@ -154,7 +155,7 @@ public final class HostBatch implements AutoCloseable {
         return view(view).getAtIndex(FLOAT_LE, i);
     }
 
-    /** Returns whether {@link #close()} was called. */
+    /** {@return whether {@link #close()} was called} */
     public boolean isClosed() {
         return closed.get();
     }

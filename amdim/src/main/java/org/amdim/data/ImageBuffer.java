@@ -66,27 +66,27 @@ public final class ImageBuffer {
         return this;
     }
 
-    /** Returns the backing array (at least {@link #length()} bytes; HWC order). */
+    /** {@return the backing array (at least {@link #length()} bytes; HWC order)} */
     public byte[] data() {
         return data;
     }
 
-    /** Returns the number of rows. */
+    /** {@return the number of rows} */
     public int height() {
         return height;
     }
 
-    /** Returns the number of columns. */
+    /** {@return the number of columns} */
     public int width() {
         return width;
     }
 
-    /** Returns the number of channels (1 or 3). */
+    /** {@return the number of channels (1 or 3)} */
     public int channels() {
         return channels;
     }
 
-    /** Returns the number of meaningful bytes: height × width × channels. */
+    /** {@return the number of meaningful bytes: height × width × channels} */
     public int length() {
         return height * width * channels;
     }
@@ -127,12 +127,16 @@ public final class ImageBuffer {
         return this;
     }
 
-    /** Fills all meaningful bytes with one value (e.g. zero for padding). */
+    /**
+     * Fills all meaningful bytes with one value (e.g. zero for padding).
+     *
+     * @param value the byte value; only the low 8 bits are kept
+     */
     public void fill(int value) {
         Arrays.fill(data, 0, length(), (byte) value);
     }
 
-    /** Returns a copy of the meaningful bytes, for tests and debugging. */
+    /** {@return a copy of the meaningful bytes, for tests and debugging} */
     public byte[] toByteArray() {
         return Arrays.copyOf(data, length());
     }

@@ -18,19 +18,19 @@ public interface ImageDataset {
     /** The label of an unlabelled image (e.g. STL-10's unlabeled split). */
     int UNLABELED = -1;
 
-    /** Returns the number of images. */
+    /** {@return the number of images} */
     int size();
 
-    /** Returns the height shared by all images, or {@link #VARIABLE_SIZE}. */
+    /** {@return the height shared by all images, or {@link #VARIABLE_SIZE}} */
     int height();
 
-    /** Returns the width shared by all images, or {@link #VARIABLE_SIZE}. */
+    /** {@return the width shared by all images, or {@link #VARIABLE_SIZE}} */
     int width();
 
-    /** Returns the channel count: 1 (grayscale) or 3 (RGB). */
+    /** {@return the channel count: 1 (grayscale) or 3 (RGB)} */
     int channels();
 
-    /** Returns the number of classes; labels lie in {@code 0..numClasses()-1} or are {@link #UNLABELED}. */
+    /** {@return the number of classes; labels lie in {@code 0..numClasses()-1} or are {@link #UNLABELED}} */
     int numClasses();
 
     /**
@@ -54,7 +54,7 @@ public interface ImageDataset {
      */
     void readImage(int index, byte[] dst);
 
-    /** Returns a short human-readable name (format, split, location) used in error messages. */
+    /** {@return a short human-readable name (format, split, location) used in error messages} */
     String name();
 
     /**
@@ -77,7 +77,7 @@ public interface ImageDataset {
         return width();
     }
 
-    /** Returns whether all images share {@link #height()} × {@link #width()}. */
+    /** {@return whether all images share {@link #height()} × {@link #width()}} */
     default boolean fixedSize() {
         return height() != VARIABLE_SIZE && width() != VARIABLE_SIZE;
     }

@@ -59,27 +59,52 @@ public record LoaderConfig(
         return new LoaderConfig(batchSize, true, false, 2, 4, 0L, 0, 1, LoaderPosition.START);
     }
 
-    /** Returns a copy with another shuffle setting. */
+    /**
+     * Returns a copy with another shuffle setting.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withShuffle(boolean value) {
         return new LoaderConfig(batchSize, value, dropLast, workers, prefetch, seed, rank, worldSize, start);
     }
 
-    /** Returns a copy with another drop-last setting. */
+    /**
+     * Returns a copy with another drop-last setting.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withDropLast(boolean value) {
         return new LoaderConfig(batchSize, shuffle, value, workers, prefetch, seed, rank, worldSize, start);
     }
 
-    /** Returns a copy with another worker count; prefetch becomes 2 × workers. */
+    /**
+     * Returns a copy with another worker count; prefetch becomes 2 × workers.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withWorkers(int value) {
         return new LoaderConfig(batchSize, shuffle, dropLast, value, 2 * value, seed, rank, worldSize, start);
     }
 
-    /** Returns a copy with another prefetch depth. */
+    /**
+     * Returns a copy with another prefetch depth.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withPrefetch(int value) {
         return new LoaderConfig(batchSize, shuffle, dropLast, workers, value, seed, rank, worldSize, start);
     }
 
-    /** Returns a copy with another seed. */
+    /**
+     * Returns a copy with another seed.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withSeed(long value) {
         return new LoaderConfig(batchSize, shuffle, dropLast, workers, prefetch, value, rank, worldSize, start);
     }
@@ -95,7 +120,12 @@ public record LoaderConfig(
         return new LoaderConfig(batchSize, shuffle, dropLast, workers, prefetch, seed, shardRank, shardCount, start);
     }
 
-    /** Returns a copy that starts at a saved position. */
+    /**
+     * Returns a copy that starts at a saved position.
+     *
+     * @param value the new setting
+     * @return the modified copy
+     */
     public LoaderConfig withStart(LoaderPosition value) {
         return new LoaderConfig(batchSize, shuffle, dropLast, workers, prefetch, seed, rank, worldSize, value);
     }

@@ -21,7 +21,7 @@ public record LoaderPosition(int epoch, int batch) {
         }
     }
 
-    /** Returns the start of the following epoch. */
+    /** {@return the start of the following epoch} */
     public LoaderPosition nextEpoch() {
         return new LoaderPosition(epoch + 1, 0);
     }

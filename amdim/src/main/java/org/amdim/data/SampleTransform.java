@@ -11,19 +11,19 @@ import java.util.random.RandomGenerator;
  */
 public interface SampleTransform {
 
-    /** Returns the number of views per sample (1 or 2). */
+    /** {@return the number of views per sample (1 or 2)} */
     int views();
 
-    /** Returns the channel count of every view. */
+    /** {@return the channel count of every view} */
     int outputChannels();
 
-    /** Returns the height of every view. */
+    /** {@return the height of every view} */
     int outputHeight();
 
-    /** Returns the width of every view. */
+    /** {@return the width of every view} */
     int outputWidth();
 
-    /** Returns the floats in one view: channels × height × width. */
+    /** {@return the floats in one view: channels × height × width} */
     default int viewLength() {
         return outputChannels() * outputHeight() * outputWidth();
     }

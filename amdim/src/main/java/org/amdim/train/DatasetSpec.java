@@ -71,7 +71,7 @@ public record DatasetSpec(Kind kind, Path path, int syntheticSize) {
 
     /** The encoder input size for this kind of data (32, 64 or 128). */
     public int inputSize() {
-        return preset().size();
+        return preset().outputSize();
     }
 
     /**

@@ -77,16 +77,27 @@ public final class Init {
         return constant(t, 0);
     }
 
-    /** Kaiming (He) uniform with fan-in mode: U(±gain·√(3 / fan_in)). */
+    /**
+     * Kaiming (He) uniform with fan-in mode: U(±gain·√(3 / fan_in)). A tensor with a zero-sized dimension is left
+     * as it is (PyTorch only warns).
+     */
     public static Tensor kaimingUniform(Tensor t, double a, Nonlinearity nl) {
-        double std = gain(nl, a) / Math.sqrt(fans(t)[0]);
+        long fanIn = fans(t)[0];
+        if (t.numel() == 0) {
+            return t;
+        }
+        double std = gain(nl, a) / Math.sqrt(fanIn);
         double bound = Math.sqrt(3.0) * std;
         return uniform(t, -bound, bound);
     }
 
-    /** Kaiming (He) normal with fan-in mode: N(0, (gain / √fan_in)²). */
+    /** Kaiming (He) normal with fan-in mode: N(0, (gain / √fan_in)²). An empty tensor is left as it is. */
     public static Tensor kaimingNormal(Tensor t, double a, Nonlinearity nl) {
-        return normal(t, 0, gain(nl, a) / Math.sqrt(fans(t)[0]));
+        long fanIn = fans(t)[0];
+        if (t.numel() == 0) {
+            return t;
+        }
+        return normal(t, 0, gain(nl, a) / Math.sqrt(fanIn));
     }
 
     /** Xavier (Glorot) uniform: U(±gain·√(6 / (fan_in + fan_out))). */
@@ -103,13 +114,15 @@ public final class Init {
     }
 
     /**
-     * PyTorch's default for conv and linear layers: weight kaiming-uniform with a = √5 (that is
-     * U(±1/√fan_in)), bias U(±1/√fan_in).
+     * PyTorch's default for conv and linear layers, drawn in PyTorch's order (weight, then bias): weight
+     * kaiming-uniform with a = √5 (that is U(±1/√fan_in)), bias U(±1/√fan_in). With fan_in 0 the bias is
+     * zero, as in PyTorch's Linear.
      */
     public static void pytorchDefault(Tensor weight, Tensor bias) {
         kaimingUniform(weight, Math.sqrt(5), Nonlinearity.LEAKY_RELU);
+        long fanIn = fans(weight)[0];
         if (bias != null) {
-            double bound = 1 / Math.sqrt(fans(weight)[0]);
+            double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
             uniform(bias, -bound, bound);
         }
     }

@@ -2,13 +2,18 @@ package org.amdim.nn;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import org.amdim.tensor.Autograd;
+import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -94,17 +99,21 @@ public abstract class Module implements AutoCloseable {
 
     /** Direct children in registration order. */
     public Map<String, Module> namedChildren() {
-        return java.util.Collections.unmodifiableMap(children);
+        return Collections.unmodifiableMap(children);
     }
 
-    /** All parameters of this module and its descendants, by full dotted name, in registration order. */
+    /**
+     * All parameters of this module and its descendants, by full dotted name, in registration order (each
+     * module's own, then its children's). A tensor registered under several names appears once, under the
+     * first, as in PyTorch.
+     */
     public Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect(out, "", true, false);
         return out;
     }
 
-    /** All buffers of this module and its descendants, by full dotted name. */
+    /** All buffers of this module and its descendants, by full dotted name, without duplicates. */
     public Map<String, Tensor> namedBuffers() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         collect(out, "", false, true);
@@ -117,24 +126,30 @@ public abstract class Module implements AutoCloseable {
     }
 
     private void collect(Map<String, Tensor> out, String prefix, boolean params, boolean bufs) {
+        Set<Tensor> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        collect(out, seen, prefix, params, bufs);
+    }
+
+    private void collect(Map<String, Tensor> out, Set<Tensor> seen, String prefix, boolean params, boolean bufs) {
         if (params) {
             parameters.forEach((k, v) -> {
-                if (v != null) {
+                // shared tensors once only, so that optimizers do not update them twice
+                if (v != null && seen.add(v)) {
                     out.put(prefix + k, v);
                 }
             });
         }
         if (bufs) {
             buffers.forEach((k, v) -> {
-                if (v != null) {
+                if (v != null && seen.add(v)) {
                     out.put(prefix + k, v);
                 }
             });
         }
-        children.forEach((k, m) -> m.collect(out, prefix + k + ".", params, bufs));
+        children.forEach((k, m) -> m.collect(out, seen, prefix + k + ".", params, bufs));
     }
 
-    /** Total number of parameter elements. */
+    /** Total number of parameter elements (shared parameters counted once). */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) {
@@ -170,18 +185,20 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Copies values into this module's parameters and buffers by name (converting dtype and device).
+     * Copies values into this module's parameters and buffers by name (converting dtype and device). Everything
+     * is checked before anything is copied, so a failed load leaves the module unchanged.
      *
      * @param state  tensors by full name
      * @param strict when true, missing and unexpected keys are errors; when false they are ignored
-     * @return the keys of this module that {@code state} did not provide
-     * @throws IllegalArgumentException listing missing/unexpected keys, or naming a key whose shape differs
+     * @return the keys of this module that {@code state} did not provide, in state-dict order
+     * @throws IllegalArgumentException listing missing and unexpected keys (strict), or naming a key whose
+     *     shape differs (always, as PyTorch)
      */
     public List<String> loadStateDict(Map<String, Tensor> state, boolean strict) {
         Map<String, Tensor> own = stateDict();
-        Set<String> missing = new TreeSet<>(own.keySet());
+        Set<String> missing = new LinkedHashSet<>(own.keySet());
         missing.removeAll(state.keySet());
-        Set<String> unexpected = new TreeSet<>(state.keySet());
+        Set<String> unexpected = new LinkedHashSet<>(state.keySet());
         unexpected.removeAll(own.keySet());
         if (strict && (!missing.isEmpty() || !unexpected.isEmpty())) {
             throw new IllegalArgumentException("state dict does not match " + getClass().getSimpleName()
@@ -237,33 +254,65 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
-     * Moves every parameter and buffer to {@code device}. Parameters are replaced by new tensors, so build
-     * optimizers after moving.
+     * Moves every parameter and buffer to {@code device}. Parameters are replaced by new leaf tensors that keep
+     * their {@code requiresGrad} flag and gradient (moved too), so build optimizers after moving.
      */
     public Module to(Device device) {
+        return convert(t -> !t.device().equals(device), t -> t.to(device));
+    }
+
+    /**
+     * Converts every floating-point parameter and buffer to {@code dtype}, as PyTorch's
+     * {@code module.to(torch.float64)}: integer buffers such as {@code num_batches_tracked} keep their type.
+     * Parameters are replaced by new leaf tensors that keep their {@code requiresGrad} flag and gradient
+     * (converted too), so build optimizers after converting. Tests use this for float64 gradient checks.
+     *
+     * @throws IllegalArgumentException if {@code dtype} is not a floating-point type
+     */
+    public Module to(DType dtype) {
+        if (!dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException("modules convert to floating-point types only, not " + dtype);
+        }
+        return convert(t -> t.dtype().isFloatingPoint() && t.dtype() != dtype, t -> t.to(dtype));
+    }
+
+    /**
+     * Replaces, in this module and every descendant, each tensor that {@code needs} conversion by
+     * {@code convert}'s result. Runs without autograd, so a converted parameter is a fresh leaf.
+     */
+    private Module convert(Predicate<Tensor> needs, UnaryOperator<Tensor> convert) {
         try (var ng = Autograd.noGrad()) {
-            for (String k : new ArrayList<>(parameters.keySet())) {
-                Tensor p = parameters.get(k);
-                if (p != null && !p.device().equals(device)) {
-                    Tensor moved = p.to(device).detach().requiresGrad(true);
-                    replace(parameters, k, moved);
+            for (var e : parameters.entrySet()) {
+                Tensor p = e.getValue();
+                if (p == null || !needs.test(p)) {
+                    continue;
                 }
+                Tensor moved = convert.apply(p);
+                moved.requiresGrad(p.requiresGrad());
+                try (Tensor grad = p.grad()) {
+                    if (grad != null) {
+                        try (Tensor g = convert.apply(grad)) {
+                            moved.setGrad(g);
+                        }
+                    }
+                }
+                replace(parameters, e.getKey(), moved);
             }
-            for (String k : new ArrayList<>(buffers.keySet())) {
-                Tensor b = buffers.get(k);
-                if (b != null && !b.device().equals(device)) {
-                    replace(buffers, k, b.to(device));
+            for (var e : buffers.entrySet()) {
+                Tensor b = e.getValue();
+                if (b != null && needs.test(b)) {
+                    replace(buffers, e.getKey(), convert.apply(b));
                 }
             }
         }
         for (Module m : children.values()) {
-            m.to(device);
+            m.convert(needs, convert);
         }
         onTensorsReplaced();
         return this;
     }
 
-    /** Called after {@link #to(Device)} replaced tensors, for subclasses that cache them in fields. */
+    /** Called after {@link #to(Device)} or {@link #to(DType)}, for subclasses that cache tensors in fields. */
     protected void onTensorsReplaced() {
     }
 
@@ -285,17 +334,20 @@ public abstract class Module implements AutoCloseable {
     @Override
     public String toString() {
         String name = getClass().getSimpleName();
-        if (children.isEmpty()) {
-            return name + "(" + extraRepr() + ")";
-        }
-        StringBuilder sb = new StringBuilder(name).append('(');
         String extra = extraRepr();
+        List<String> lines = new ArrayList<>();
         if (!extra.isEmpty()) {
-            sb.append("\n  ").append(extra);
+            lines.addAll(Arrays.asList(extra.split("\n", -1)));
         }
-        children.forEach((k, m) -> sb.append("\n  (").append(k).append("): ")
-                .append(m.toString().replace("\n", "\n  ")));
-        return sb.append("\n)").toString();
+        boolean oneLiner = lines.size() == 1 && children.isEmpty();
+        children.forEach((k, m) -> lines.add("(" + k + "): " + m.toString().replace("\n", "\n  ")));
+        if (lines.isEmpty()) {
+            return name + "()";
+        }
+        if (oneLiner) {
+            return name + "(" + lines.get(0) + ")";
+        }
+        return name + "(\n  " + String.join("\n  ", lines) + "\n)";
     }
 
     /** Frees every parameter and buffer of this module and its descendants. Idempotent. */

@@ -46,12 +46,12 @@ public final class AmdimTransform implements SampleTransform {
         return new AmdimTransform(preset, false);
     }
 
-    /** Returns the preset. */
+    /** {@return the preset} */
     public AugmentationPreset preset() {
         return preset;
     }
 
-    /** Returns whether this is the training (two-view) transform. */
+    /** {@return whether this is the training (two-view) transform} */
     public boolean training() {
         return training;
     }

@@ -77,7 +77,7 @@ public final class Geometry {
     }
 
     /**
-     * Mirrors a coordinate into 0..n−1 without repeating the edge (valid for −n < i < 2n − 1).
+     * Mirrors a coordinate into 0..n−1 without repeating the edge (valid for {@code -n < i < 2n - 1}).
      *
      * @param i the coordinate
      * @param n the size

@@ -209,30 +209,28 @@ public final class PilColor {
             return maxc;
         }
         float cr = maxc - minc;
-        float s = cr / (float) maxc;
         float rc = (float) (maxc - r) / cr;
         float gc = (float) (maxc - g) / cr;
         float bc = (float) (maxc - b) / cr;
-        float h;
-        if (r == maxc) {
-            h = bc - gc;
-        } else if (g == maxc) {
-            h = (float) (2.0 + rc - bc);
-        } else {
-            h = (float) (4.0 + gc - rc);
-        }
+        // All three candidates, then a select: cheaper than a data-dependent branch.
+        float fromRed = bc - gc;
+        float fromGreen = (float) (2.0 + rc - bc);
+        float fromBlue = (float) (4.0 + gc - rc);
+        float h = r == maxc ? fromRed : g == maxc ? fromGreen : fromBlue;
         // fmod(h / 6 + 1, 1): the argument lies in [5/6, 11/6], where fmod is exactly "subtract 1
         // when >= 1" (Sterbenz), and Java's % on doubles is far slower than that.
         double wrapped = h / 6.0 + 1.0;
         h = (float) (wrapped >= 1.0 ? wrapped - 1.0 : wrapped);
         int uh = clip8((int) (h * 255.0));
-        int us = clip8((int) (s * 255.0));
+        // S = trunc((float) cr / (float) maxc · 255.0) depends on (maxc, cr) only: tabulated.
+        int us = HsvTables.SATURATION[maxc << 8 | (maxc - minc)] & 0xFF;
         return uh << 16 | us << 8 | maxc;
     }
 
     /**
      * PIL's HSV→RGB conversion ({@code hsv2rgb} in Convert.c), including its float/double mix and
-     * round-half-away-from-zero.
+     * round-half-away-from-zero. The parts that depend on H alone (sector, fraction), on S alone
+     * and on (S, V) are tabulated; the results are identical to evaluating PIL's expressions.
      *
      * @param h hue, 0..255
      * @param s saturation, 0..255
@@ -243,21 +241,57 @@ public final class PilColor {
         if (s == 0) {
             return v << 16 | v << 8 | v;
         }
-        int i = (int) Math.floor((float) h * 6.0 / 255.0);
-        float f = (float) ((float) h * 6.0 / 255.0 - (float) i);
-        float fs = (float) ((float) s / 255.0);
-        int p = clip8((int) Math.round((float) v * (1.0 - fs)));
+        float f = HsvTables.FRACTION[h];
+        float fs = HsvTables.SATURATION_FRACTION[s];
+        int p = HsvTables.P[s << 8 | v];
         float fsf = fs * f; // single-precision product, as in C
-        int q = clip8((int) Math.round((float) v * (1.0 - fsf)));
-        int t = clip8((int) Math.round((float) v * (1.0 - fs * (1.0 - f))));
-        return switch (i % 6) {
-            case 0 -> v << 16 | t << 8 | p;
-            case 1 -> q << 16 | v << 8 | p;
-            case 2 -> p << 16 | v << 8 | t;
-            case 3 -> p << 16 | q << 8 | v;
-            case 4 -> t << 16 | p << 8 | v;
-            default -> v << 16 | p << 8 | q;
-        };
+        int q = clip8((int) Math.round(v * (1.0 - fsf)));
+        int t = clip8((int) Math.round(v * (1.0 - fs * (1.0 - f))));
+        // Pick (R, G, B) out of (v, q, t, p) by sector without branching.
+        int values = v | q << 8 | t << 16 | p << 24;
+        int select = HsvTables.SELECT[h];
+        int red = values >>> (select & 0x18) & 0xFF;
+        int green = values >>> ((select >>> 5) & 0x18) & 0xFF;
+        int blue = values >>> ((select >>> 10) & 0x18) & 0xFF;
+        return red << 16 | green << 8 | blue;
+    }
+
+    /** Tables of the HSV conversions, built once (about 130 KB). */
+    private static final class HsvTables {
+        /** trunc(S·255) by (maxc << 8 | cr). */
+        static final byte[] SATURATION = new byte[256 * 256];
+        /** PIL's {@code f}, the position of H within its sector. */
+        static final float[] FRACTION = new float[256];
+        /** PIL's {@code fs = s / 255.0} rounded to float. */
+        static final float[] SATURATION_FRACTION = new float[256];
+        /** PIL's {@code p = round(v · (1 − fs))} by (s << 8 | v). */
+        static final int[] P = new int[256 * 256];
+        /** Bit shifts (0, 8, 16, 24 for v, q, t, p) of red, green and blue, 5 bits apart, by H. */
+        static final int[] SELECT = new int[256];
+
+        static {
+            for (int maxc = 1; maxc < 256; maxc++) {
+                for (int cr = 1; cr <= maxc; cr++) {
+                    float s = (float) cr / (float) maxc;
+                    SATURATION[maxc << 8 | cr] = (byte) clip8((int) (s * 255.0));
+                }
+            }
+            // Sector → which of (v, q, t, p) is red, green and blue (Convert.c's switch).
+            int[][] order = {{0, 2, 3}, {1, 0, 3}, {3, 0, 2}, {3, 1, 0}, {2, 3, 0}, {0, 3, 1}};
+            for (int h = 0; h < 256; h++) {
+                int i = (int) Math.floor((float) h * 6.0 / 255.0);
+                FRACTION[h] = (float) ((float) h * 6.0 / 255.0 - (float) i);
+                int[] o = order[i % 6];
+                SELECT[h] = (o[0] * 8) | (o[1] * 8) << 5 | (o[2] * 8) << 10;
+            }
+            for (int s = 0; s < 256; s++) {
+                float fs = (float) ((float) s / 255.0);
+                SATURATION_FRACTION[s] = fs;
+                for (int v = 0; v < 256; v++) {
+                    P[s << 8 | v] = clip8((int) Math.round((float) v * (1.0 - fs)));
+                }
+            }
+        }
     }
 
     private static int clip8(int v) {

@@ -49,7 +49,7 @@ public sealed interface ViewGeometry {
         }
     }
 
-    /** Returns whether this geometry keeps the input size, so inputs must come at the output size. */
+    /** {@return whether this geometry keeps the input size, so inputs must come at the output size} */
     default boolean keepsSize() {
         return this instanceof Identity || this instanceof Translate;
     }

@@ -225,12 +225,12 @@ public final class IdxDataset implements ImageDataset {
         return h.length;
     }
 
-    /** Returns the stored image rows (28 for MNIST), before padding. */
+    /** {@return the stored image rows (28 for MNIST), before padding} */
     public int storedRows() {
         return rows;
     }
 
-    /** Returns the stored image columns, before padding. */
+    /** {@return the stored image columns, before padding} */
     public int storedCols() {
         return cols;
     }

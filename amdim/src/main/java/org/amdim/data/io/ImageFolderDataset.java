@@ -43,6 +43,10 @@ import org.amdim.data.ImageDataset;
  * size), a full decode (also catches truncated data), or nothing. Files that fail are either
  * reported all together in one {@link DatasetFormatException}, or, with
  * {@link Options#skipUndecodable()}, left out and listed by {@link #undecodable()}.
+ *
+ * <p>Differences from PIL's decoding: JPEG pixels may differ by a few levels from libjpeg's (a
+ * different IDCT and chroma upsampling; PNG is lossless and identical); 16-bit samples are scaled
+ * to 8 bits with rounding; CMYK JPEGs, which javax.imageio cannot read, count as undecodable.
  */
 public final class ImageFolderDataset implements ImageDataset {
 
@@ -77,12 +81,17 @@ public final class ImageFolderDataset implements ImageDataset {
             }
         }
 
-        /** Returns a copy that skips undecodable files. */
+        /** {@return a copy that skips undecodable files} */
         public Options skippingUndecodable() {
             return new Options(true, validation, threads);
         }
 
-        /** Returns a copy with another validation mode. */
+        /**
+         * Returns a copy with another validation mode.
+         *
+         * @param value the new setting
+         * @return the modified copy
+         */
         public Options withValidation(Validation value) {
             return new Options(skipUndecodable, value, threads);
         }
@@ -375,7 +384,7 @@ public final class ImageFolderDataset implements ImageDataset {
         return true;
     }
 
-    /** Returns the class names, in label order. */
+    /** {@return the class names, in label order} */
     public List<String> classes() {
         return classes;
     }
@@ -390,12 +399,12 @@ public final class ImageFolderDataset implements ImageDataset {
         return files[ImageDataset.checkIndex(index, files.length, name)];
     }
 
-    /** Returns the files left out because they could not be decoded (empty unless skipping). */
+    /** {@return the files left out because they could not be decoded (empty unless skipping)} */
     public List<Undecodable> undecodable() {
         return undecodable;
     }
 
-    /** Returns how many files in class folders were ignored for their extension. */
+    /** {@return how many files in class folders were ignored for their extension} */
     public int ignoredFiles() {
         return ignoredFiles;
     }

@@ -45,17 +45,32 @@ public final class SyntheticShapesDataset implements ImageDataset {
             }
         }
 
-        /** Returns a copy with another image count. */
+        /**
+         * Returns a copy with another image count.
+         *
+         * @param value the new setting
+         * @return the modified copy
+         */
         public Options withSize(int value) {
             return new Options(value, height, width, seed);
         }
 
-        /** Returns a copy with square images of another side. */
+        /**
+         * Returns a copy with square images of another side.
+         *
+         * @param side the new setting
+         * @return the modified copy
+         */
         public Options withImageSize(int side) {
             return new Options(size, side, side, seed);
         }
 
-        /** Returns a copy with another seed. */
+        /**
+         * Returns a copy with another seed.
+         *
+         * @param value the new setting
+         * @return the modified copy
+         */
         public Options withSeed(long value) {
             return new Options(size, height, width, value);
         }
@@ -72,7 +87,7 @@ public final class SyntheticShapesDataset implements ImageDataset {
         this.options = options;
     }
 
-    /** Returns the settings. */
+    /** {@return the settings} */
     public Options options() {
         return options;
     }

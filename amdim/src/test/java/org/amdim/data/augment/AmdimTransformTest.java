@@ -200,7 +200,7 @@ class AmdimTransformTest {
             float[][] out = run(w, img, i, 2, t.viewLength());
             for (float[] view : out) {
                 for (float f : view) {
-                    assertTrue(f >= -1.6f && f <= 2.26f, "normalised value " + f);
+                    assertTrue(f >= -1.62f && f <= 2.26f, "normalised value " + f);
                 }
             }
             assertFalse(Arrays.equals(out[0], out[1]));

@@ -1,6 +1,9 @@
 package org.amdim.nn.layers;
 
+import java.util.Arrays;
+
 import org.amdim.nn.Module;
+import org.amdim.nn.PythonRepr;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
@@ -54,20 +57,40 @@ public abstract class BatchNorm extends Module {
     @Override
     public Tensor forward(Tensor x) {
         checkInput(x);
+        boolean useBatchStats = isTraining() || !trackRunningStats;
+        if (useBatchStats) {
+            checkBatchSize(x);
+        }
         double m = momentum == null ? 0.0 : momentum;
         if (isTraining() && trackRunningStats) {
             Tensor tracked = buffer("num_batches_tracked");
-            try (var ng = Autograd.noGrad()) {
-                tracked.add_(1);
+            // num_batches_tracked is int64: add an int64 one (a double scalar would promote and fail in place).
+            try (var ng = Autograd.noGrad(); Tensor one = Tensor.ones(DType.INT64, tracked.device())) {
+                tracked.add_(one);
             }
             if (momentum == null) {
                 m = 1.0 / tracked.itemLong();
             }
         }
-        boolean useBatchStats = isTraining() || !trackRunningStats;
         Tensor rm = trackRunningStats ? buffer("running_mean") : null;
         Tensor rv = trackRunningStats ? buffer("running_var") : null;
         return Functional.batchNorm(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, m, eps);
+    }
+
+    /**
+     * PyTorch refuses to train on a single value per channel (the unbiased variance divides by n − 1 = 0 and would
+     * poison the running variance); libtorch's kernel itself does not check, so check here.
+     */
+    private static void checkBatchSize(Tensor x) {
+        long[] s = x.shape();
+        long values = s[0];
+        for (int i = 2; i < s.length; i++) {
+            values *= s[i];
+        }
+        if (values == 1) {
+            throw new IllegalArgumentException("Expected more than 1 value per channel when training, got input size "
+                    + Arrays.toString(s));
+        }
     }
 
     /** Number of channels. */
@@ -77,7 +100,7 @@ public abstract class BatchNorm extends Module {
 
     @Override
     protected String extraRepr() {
-        return features + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + (affine ? "True" : "False")
-                + ", track_running_stats=" + (trackRunningStats ? "True" : "False");
+        return features + ", eps=" + PythonRepr.of(eps) + ", momentum=" + PythonRepr.of(momentum) + ", affine="
+                + PythonRepr.of(affine) + ", track_running_stats=" + PythonRepr.of(trackRunningStats);
     }
 }

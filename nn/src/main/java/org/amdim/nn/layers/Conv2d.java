@@ -1,5 +1,8 @@
 package org.amdim.nn.layers;
 
+import java.util.Locale;
+import java.util.Objects;
+
 import org.amdim.nn.Init;
 import org.amdim.nn.Module;
 import org.amdim.tensor.Functional;
@@ -8,7 +11,7 @@ import org.amdim.tensor.Tensor;
 
 /**
  * 2-D convolution as {@code torch.nn.Conv2d}: weight (out, in/groups, kh, kw), optional bias, stride, padding,
- * dilation, groups, and padding mode zeros or reflect. Initialised with PyTorch's default.
+ * dilation, groups, and padding mode zeros, reflect or replicate. Initialised with PyTorch's default.
  */
 public final class Conv2d extends Module {
     private final long in;
@@ -20,8 +23,27 @@ public final class Conv2d extends Module {
     private final long groups;
     private final PadMode paddingMode;
 
-    /** Configuration with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias, zeros padding. */
+    /**
+     * Configuration with PyTorch's defaults: stride 1, padding 0, dilation 1, groups 1, bias, zeros padding
+     * ({@link PadMode#CONSTANT}).
+     *
+     * @param stride      step of the window, at least 1
+     * @param padding     padding on every side, at least 0
+     * @param dilation    spacing of the kernel taps, at least 1
+     * @param groups      number of blocked connections from input to output channels, at least 1
+     * @param bias        whether to learn an additive bias
+     * @param paddingMode CONSTANT (zeros), REFLECT or REPLICATE
+     */
     public record Options(long stride, long padding, long dilation, long groups, boolean bias, PadMode paddingMode) {
+        /** Checks the ranges. */
+        public Options {
+            if (stride < 1 || padding < 0 || dilation < 1 || groups < 1) {
+                throw new IllegalArgumentException("invalid convolution options: stride " + stride + ", padding "
+                        + padding + ", dilation " + dilation + ", groups " + groups);
+            }
+            Objects.requireNonNull(paddingMode, "paddingMode");
+        }
+
         /** PyTorch's defaults. */
         public static Options defaults() {
             return new Options(1, 0, 1, 1, true, PadMode.CONSTANT);
@@ -52,7 +74,7 @@ public final class Conv2d extends Module {
             return new Options(stride, padding, dilation, groups, b, paddingMode);
         }
 
-        /** With another padding mode (CONSTANT means zeros). */
+        /** With another padding mode (CONSTANT means zeros, as PyTorch's {@code 'zeros'}). */
         public Options withPaddingMode(PadMode m) {
             return new Options(stride, padding, dilation, groups, bias, m);
         }
@@ -68,9 +90,6 @@ public final class Conv2d extends Module {
         if (in % o.groups() != 0 || out % o.groups() != 0) {
             throw new IllegalArgumentException("channels (" + in + ", " + out + ") must be divisible by groups "
                     + o.groups());
-        }
-        if (o.paddingMode() == PadMode.REPLICATE) {
-            throw new IllegalArgumentException("padding mode must be zeros (CONSTANT) or REFLECT");
         }
         this.in = in;
         this.out = out;
@@ -97,9 +116,11 @@ public final class Conv2d extends Module {
 
     @Override
     public Tensor forward(Tensor x) {
-        if (paddingMode == PadMode.REFLECT && (padding[0] > 0 || padding[1] > 0)) {
+        // As PyTorch: non-zero padding modes pad explicitly (F.pad order: left, right, top, bottom), then
+        // convolve without padding.
+        if (paddingMode != PadMode.CONSTANT && (padding[0] > 0 || padding[1] > 0)) {
             try (Tensor padded = Functional.pad(x, new long[] {padding[1], padding[1], padding[0], padding[0]},
-                    PadMode.REFLECT, 0)) {
+                    paddingMode, 0)) {
                 return Functional.conv2d(padded, weight(), bias(), stride, new long[] {0, 0}, dilation, groups);
             }
         }
@@ -123,8 +144,8 @@ public final class Conv2d extends Module {
         if (bias() == null) {
             sb.append(", bias=False");
         }
-        if (paddingMode == PadMode.REFLECT) {
-            sb.append(", padding_mode=reflect");
+        if (paddingMode != PadMode.CONSTANT) {
+            sb.append(", padding_mode=").append(paddingMode.name().toLowerCase(Locale.ROOT));
         }
         return sb.toString();
     }

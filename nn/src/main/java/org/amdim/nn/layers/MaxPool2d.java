@@ -30,6 +30,7 @@ public final class MaxPool2d extends Module {
 
     @Override
     protected String extraRepr() {
-        return "kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding;
+        return "kernel_size=" + kernel + ", stride=" + stride + ", padding=" + padding
+                + ", dilation=1, ceil_mode=False";
     }
 }

@@ -37,15 +37,27 @@ public final class Sequential extends Module {
         return layers.size();
     }
 
+    /**
+     * Runs the layers in order. Each intermediate is closed once the next layer has consumed it (autograd keeps
+     * what backward needs); the input stays the caller's, and the result is always a handle the caller owns.
+     */
     @Override
     public Tensor forward(Tensor x) {
         Tensor current = x;
-        for (Module m : layers) {
-            Tensor next = m.forward(current);
+        try {
+            for (Module m : layers) {
+                Tensor next = m.forward(current);
+                // a layer may hand back its own input: never close what is passed on
+                if (current != x && next != current) {
+                    current.close();
+                }
+                current = next;
+            }
+        } catch (RuntimeException e) {
             if (current != x) {
                 current.close();
             }
-            current = next;
+            throw e;
         }
         return current == x ? x.alias() : current;
     }

@@ -1,11 +1,12 @@
 package org.amdim.nn.optim;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
+import org.amdim.nn.PythonRepr;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.FusedOptim;
 import org.amdim.tensor.Tensor;
@@ -19,6 +20,12 @@ import org.amdim.tensor.TensorScope;
  * The whole update runs in one native call per step.
  */
 public final class Adam extends Optimizer {
+    private static final String STEP = "step";
+    private static final String EXP_AVG = "exp_avg";
+    private static final String EXP_AVG_SQ = "exp_avg_sq";
+    private static final String MAX_EXP_AVG_SQ = "max_exp_avg_sq";
+    private static final Set<String> STATE_NAMES = Set.of(STEP, EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ);
+
     private final Options options;
     private final Tensor[] expAvg;
     private final Tensor[] expAvgSq;
@@ -35,6 +42,16 @@ public final class Adam extends Optimizer {
      * @param decoupled AdamW's decoupled weight decay instead of L2
      */
     public record Options(double beta1, double beta2, double eps, boolean amsgrad, boolean decoupled) {
+        /** Checks the ranges PyTorch checks: betas in [0, 1), eps ≥ 0. */
+        public Options {
+            if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
+                throw new IllegalArgumentException("Adam betas must be in [0, 1), got (" + beta1 + ", " + beta2 + ")");
+            }
+            if (!(eps >= 0)) {
+                throw new IllegalArgumentException("Adam eps must be >= 0, got " + eps);
+            }
+        }
+
         /** torch.optim.Adam's defaults. */
         public static Options adam() {
             return new Options(0.9, 0.999, 1e-8, false, false);
@@ -93,6 +110,7 @@ public final class Adam extends Optimizer {
             List<Long> st = new ArrayList<>();
             for (Tensor p : g.params()) {
                 int i = index++;
+                // PyTorch skips a parameter without gradient entirely: no decay, no state, no step count
                 if (!hasGrad(p)) {
                     continue;
                 }
@@ -114,15 +132,6 @@ public final class Adam extends Optimizer {
         }
     }
 
-    static boolean hasGrad(Tensor p) {
-        Tensor grad = p.grad();
-        if (grad == null) {
-            return false;
-        }
-        grad.close();
-        return true;
-    }
-
     private void initState(int i, Tensor p) {
         try (var ng = Autograd.noGrad()) {
             expAvg[i] = TensorScope.escape(Tensor.zeros(p.dtype(), p.device(), p.shape()));
@@ -131,6 +140,16 @@ public final class Adam extends Optimizer {
                 maxExpAvgSq[i] = TensorScope.escape(Tensor.zeros(p.dtype(), p.device(), p.shape()));
             }
         }
+    }
+
+    private void dropState(int i) {
+        for (Tensor[] arr : new Tensor[][] {expAvg, expAvgSq, maxExpAvgSq}) {
+            if (arr[i] != null) {
+                arr[i].close();
+                arr[i] = null;
+            }
+        }
+        steps[i] = 0;
     }
 
     /** The first moment of parameter {@code i} (across groups), or null before its first update. */
@@ -143,11 +162,20 @@ public final class Adam extends Optimizer {
         return expAvgSq[i];
     }
 
+    /** The running maximum of the second moment of parameter {@code i} (AMSGrad only), or null. */
+    public Tensor maxExpAvgSq(int i) {
+        return maxExpAvgSq[i];
+    }
+
     /** The number of updates parameter {@code i} received. */
     public long step(int i) {
         return steps[i];
     }
 
+    /**
+     * {@code state.<i>.step} (int64 scalar), {@code .exp_avg}, {@code .exp_avg_sq} and, with AMSGrad,
+     * {@code .max_exp_avg_sq} for every parameter updated so far, and {@code param_groups.<g>.lr}.
+     */
     @Override
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -155,82 +183,59 @@ public final class Adam extends Optimizer {
             if (expAvg[i] == null) {
                 continue;
             }
-            out.put("state." + i + ".step", Tensor.of(new long[] {steps[i]}, new long[0]));
-            out.put("state." + i + ".exp_avg", expAvg[i].clone());
-            out.put("state." + i + ".exp_avg_sq", expAvgSq[i].clone());
+            out.put(stateKey(i, STEP), scalar(steps[i]));
+            out.put(stateKey(i, EXP_AVG), expAvg[i].clone());
+            out.put(stateKey(i, EXP_AVG_SQ), expAvgSq[i].clone());
             if (maxExpAvgSq[i] != null) {
-                out.put("state." + i + ".max_exp_avg_sq", maxExpAvgSq[i].clone());
+                out.put(stateKey(i, MAX_EXP_AVG_SQ), maxExpAvgSq[i].clone());
             }
         }
-        List<ParamGroup> groups = paramGroups();
-        for (int g = 0; g < groups.size(); g++) {
-            out.put("param_groups." + g + ".lr", Tensor.of(new double[] {groups.get(g).lr()}, new long[0]));
-        }
+        putGroupState(out);
         return out;
     }
 
     @Override
     public void loadStateDict(Map<String, Tensor> state) {
         List<Tensor> params = allParams();
+        Set<Integer> withState = checkKeys(state, STATE_NAMES);
+        long[] loadedSteps = new long[params.size()];
+        for (int i : withState) {
+            Tensor p = params.get(i);
+            loadedSteps[i] = requireCount(state, stateKey(i, STEP));
+            if (loadedSteps[i] < 1) {
+                throw new IllegalArgumentException("optimizer state '" + stateKey(i, STEP) + "' is " + loadedSteps[i]
+                        + ", must be at least 1");
+            }
+            require(state, stateKey(i, EXP_AVG), p);
+            require(state, stateKey(i, EXP_AVG_SQ), p);
+            if (options.amsgrad()) {
+                require(state, stateKey(i, MAX_EXP_AVG_SQ), p);
+            }
+        }
         try (var ng = Autograd.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                Tensor step = state.get("state." + i + ".step");
-                if (step == null) {
+                if (!withState.contains(i)) {
+                    dropState(i);
                     continue;
                 }
-                Tensor p = params.get(i);
-                Tensor m = require(state, "state." + i + ".exp_avg", p);
-                Tensor v = require(state, "state." + i + ".exp_avg_sq", p);
                 if (expAvg[i] == null) {
-                    initState(i, p);
+                    initState(i, params.get(i));
                 }
-                expAvg[i].copy_(m);
-                expAvgSq[i].copy_(v);
+                expAvg[i].copy_(state.get(stateKey(i, EXP_AVG)));
+                expAvgSq[i].copy_(state.get(stateKey(i, EXP_AVG_SQ)));
                 if (options.amsgrad()) {
-                    maxExpAvgSq[i].copy_(require(state, "state." + i + ".max_exp_avg_sq", p));
+                    maxExpAvgSq[i].copy_(state.get(stateKey(i, MAX_EXP_AVG_SQ)));
                 }
-                steps[i] = step.itemLong();
-            }
-            List<ParamGroup> groups = paramGroups();
-            for (int g = 0; g < groups.size(); g++) {
-                Tensor lr = state.get("param_groups." + g + ".lr");
-                if (lr != null) {
-                    groups.get(g).setLr(lr.item());
-                }
+                steps[i] = loadedSteps[i];
             }
         }
-        for (String key : state.keySet()) {
-            if (key.startsWith("state.")) {
-                int i = Integer.parseInt(key.split("\\.")[1]);
-                if (i >= params.size()) {
-                    throw new IllegalArgumentException("optimizer state has parameter " + i + " but only "
-                            + params.size() + " parameters are optimised");
-                }
-            }
-        }
-    }
-
-    static Tensor require(Map<String, Tensor> state, String key, Tensor like) {
-        Tensor t = state.get(key);
-        if (t == null) {
-            throw new IllegalArgumentException("optimizer state is missing '" + key + "'");
-        }
-        if (!Arrays.equals(t.shape(), like.shape())) {
-            throw new IllegalArgumentException("optimizer state '" + key + "' has shape " + Arrays.toString(t.shape())
-                    + " but the parameter has " + Arrays.toString(like.shape()));
-        }
-        return t;
+        loadGroupState(state);
     }
 
     @Override
     public void close() {
-        for (Tensor[] arr : new Tensor[][] {expAvg, expAvgSq, maxExpAvgSq}) {
-            for (int i = 0; i < arr.length; i++) {
-                if (arr[i] != null) {
-                    arr[i].close();
-                    arr[i] = null;
-                }
-            }
+        for (int i = 0; i < steps.length; i++) {
+            dropState(i);
         }
     }
 
@@ -240,10 +245,13 @@ public final class Adam extends Optimizer {
         List<ParamGroup> groups = paramGroups();
         for (int g = 0; g < groups.size(); g++) {
             ParamGroup pg = groups.get(g);
-            sb.append("\nParameter Group ").append(g).append("\n    amsgrad: ").append(options.amsgrad() ? "True" : "False")
-                    .append("\n    betas: (").append(options.beta1()).append(", ").append(options.beta2()).append(")")
-                    .append("\n    eps: ").append(options.eps()).append("\n    lr: ").append(pg.lr())
-                    .append("\n    weight_decay: ").append(pg.weightDecay());
+            sb.append("\nParameter Group ").append(g)
+                    .append("\n    amsgrad: ").append(PythonRepr.of(options.amsgrad()))
+                    .append("\n    betas: (").append(PythonRepr.of(options.beta1())).append(", ")
+                    .append(PythonRepr.of(options.beta2())).append(")")
+                    .append("\n    eps: ").append(PythonRepr.of(options.eps()))
+                    .append("\n    lr: ").append(PythonRepr.of(pg.lr()))
+                    .append("\n    weight_decay: ").append(PythonRepr.of(pg.weightDecay()));
         }
         return sb.append("\n)").toString();
     }

@@ -45,8 +45,11 @@ public interface LrSchedule {
         return (s, e) -> Math.min(1.0, (s + 1.0) / warmupSteps);
     }
 
-    /** {@code gamma^(epoch / stepSize)} ({@code StepLR}). */
+    /** {@code gamma^⌊epoch / stepSize⌋} ({@code StepLR}); {@code stepSize} ≥ 1. */
     static LrSchedule step(long stepSize, double gamma) {
+        if (stepSize < 1) {
+            throw new IllegalArgumentException("step size must be >= 1, got " + stepSize);
+        }
         return (s, e) -> Math.pow(gamma, e / stepSize);
     }
 
@@ -64,8 +67,15 @@ public interface LrSchedule {
         };
     }
 
-    /** Cosine annealing over {@code totalSteps} updates down to {@code minFactor} ({@code CosineAnnealingLR}). */
+    /**
+     * Cosine annealing over {@code totalSteps} updates down to {@code minFactor} ({@code CosineAnnealingLR}'s
+     * closed form with {@code T_max = totalSteps}, {@code eta_min = minFactor·lr}), then constant at
+     * {@code minFactor} instead of rising again.
+     */
     static LrSchedule cosine(long totalSteps, double minFactor) {
+        if (totalSteps < 1) {
+            throw new IllegalArgumentException("total steps must be >= 1, got " + totalSteps);
+        }
         return (s, e) -> {
             double t = Math.min(1.0, (double) s / totalSteps);
             return minFactor + (1 - minFactor) * 0.5 * (1 + Math.cos(Math.PI * t));

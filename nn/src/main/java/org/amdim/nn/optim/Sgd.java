@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.FusedOptim;
@@ -13,9 +14,11 @@ import org.amdim.tensor.TensorScope;
 /**
  * Stochastic gradient descent with {@code torch.optim.SGD}'s update: {@code g += wd·p}; with momentum
  * {@code b = g} on the first step, then {@code b = μ·b + (1−dampening)·g}; Nesterov uses {@code g + μ·b};
- * {@code p −= lr·g}.
+ * {@code p −= lr·g}. A parameter without a gradient is skipped (no decay, no buffer).
  */
 public final class Sgd extends Optimizer {
+    private static final String MOMENTUM_BUFFER = "momentum_buffer";
+
     private final double momentum;
     private final double dampening;
     private final boolean nesterov;
@@ -27,9 +30,16 @@ public final class Sgd extends Optimizer {
         this(List.of(new ParamGroup(params, lr, weightDecay)), momentum, dampening, nesterov);
     }
 
-    /** SGD over several groups. */
+    /**
+     * SGD over several groups.
+     *
+     * @throws IllegalArgumentException for a negative momentum, or Nesterov without momentum or with dampening
+     */
     public Sgd(List<ParamGroup> groups, double momentum, double dampening, boolean nesterov) {
         super(groups);
+        if (!(momentum >= 0)) {
+            throw new IllegalArgumentException("Invalid momentum value: " + momentum);
+        }
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             throw new IllegalArgumentException("Nesterov momentum requires a momentum and zero dampening");
         }
@@ -43,13 +53,14 @@ public final class Sgd extends Optimizer {
     public void step() {
         int index = 0;
         for (ParamGroup g : paramGroups()) {
+            // parameters whose buffer starts now (set to the gradient) and those that continue one
             List<Tensor> fresh = new ArrayList<>();
             List<Tensor> freshBufs = new ArrayList<>();
             List<Tensor> known = new ArrayList<>();
             List<Tensor> knownBufs = new ArrayList<>();
             for (Tensor p : g.params()) {
                 int i = index++;
-                if (!Adam.hasGrad(p)) {
+                if (!hasGrad(p)) {
                     continue;
                 }
                 if (momentum == 0) {
@@ -75,54 +86,58 @@ public final class Sgd extends Optimizer {
         }
     }
 
+    /** The momentum buffer of parameter {@code i} (across groups), or null before its first update. */
+    public Tensor momentumBuffer(int i) {
+        return buffers[i];
+    }
+
+    /** {@code state.<i>.momentum_buffer} for every parameter with a buffer, and {@code param_groups.<g>.lr}. */
     @Override
     public Map<String, Tensor> stateDict() {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (int i = 0; i < buffers.length; i++) {
             if (buffers[i] != null) {
-                out.put("state." + i + ".momentum_buffer", buffers[i].clone());
+                out.put(stateKey(i, MOMENTUM_BUFFER), buffers[i].clone());
             }
         }
-        List<ParamGroup> groups = paramGroups();
-        for (int g = 0; g < groups.size(); g++) {
-            out.put("param_groups." + g + ".lr", Tensor.of(new double[] {groups.get(g).lr()}, new long[0]));
-        }
+        putGroupState(out);
         return out;
     }
 
     @Override
     public void loadStateDict(Map<String, Tensor> state) {
         List<Tensor> params = allParams();
+        Set<Integer> withState = checkKeys(state, Set.of(MOMENTUM_BUFFER));
+        for (int i : withState) {
+            require(state, stateKey(i, MOMENTUM_BUFFER), params.get(i));
+        }
         try (var ng = Autograd.noGrad()) {
             for (int i = 0; i < params.size(); i++) {
-                String key = "state." + i + ".momentum_buffer";
-                if (!state.containsKey(key)) {
+                if (!withState.contains(i)) {
+                    dropBuffer(i);
                     continue;
                 }
-                Tensor src = Adam.require(state, key, params.get(i));
+                Tensor p = params.get(i);
                 if (buffers[i] == null) {
-                    buffers[i] = TensorScope.escape(src.clone());
-                } else {
-                    buffers[i].copy_(src);
+                    buffers[i] = TensorScope.escape(Tensor.zeros(p.dtype(), p.device(), p.shape()));
                 }
+                buffers[i].copy_(state.get(stateKey(i, MOMENTUM_BUFFER)));
             }
-            List<ParamGroup> groups = paramGroups();
-            for (int g = 0; g < groups.size(); g++) {
-                Tensor lr = state.get("param_groups." + g + ".lr");
-                if (lr != null) {
-                    groups.get(g).setLr(lr.item());
-                }
-            }
+        }
+        loadGroupState(state);
+    }
+
+    private void dropBuffer(int i) {
+        if (buffers[i] != null) {
+            buffers[i].close();
+            buffers[i] = null;
         }
     }
 
     @Override
     public void close() {
         for (int i = 0; i < buffers.length; i++) {
-            if (buffers[i] != null) {
-                buffers[i].close();
-                buffers[i] = null;
-            }
+            dropBuffer(i);
         }
     }
 }

@@ -1,0 +1,256 @@
+package org.amdim.model;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.amdim.nn.Module;
+import org.amdim.nn.optim.ParamGroup;
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.DType;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+
+/**
+ * The whole AMDIM model of the original code ({@code Model}): encoder, multi-scale NCE objective and online
+ * classifiers, plus the optional mixture heads.
+ *
+ * <p>State-dict keys are the original's: {@code encoder.module.<encoder keys>} (the original wraps the encoder
+ * in {@code nn.DataParallel}), {@code g2l_loss.masks_r5} and {@code evaluator.<heads keys>}, so a state dict of
+ * an original checkpoint's {@code model} entry loads strictly. With the mixture enabled its parameters are added
+ * under {@code mixture.} (such a state dict no longer loads into the original).
+ *
+ * <pre>{@code
+ * try (AmdimModel model = AmdimModel.create(AmdimConfig.of(EncoderConfig.cifar10Default(), 10));
+ *      Adam adam = new Adam(model.paramGroups(2e-4, 1e-5), Adam.Options.adam().withBetas(0.8, 0.999))) {
+ *     model.train();
+ *     adam.zeroGrad();
+ *     try (StepOutput out = model.forwardStep(x1, x2, labels)) {
+ *         out.lossOpt().backward();
+ *         adam.step();
+ *     }
+ * }
+ * }</pre>
+ */
+public final class AmdimModel extends Module {
+    private static final long DUMMY_BATCH = 2;
+
+    private final AmdimConfig config;
+    private final Encoder encoder;
+    private final MultiScaleNceLoss nce;
+    private final Evaluator evaluator;
+    private final MixtureHeads mixture;
+
+    private AmdimModel(AmdimConfig config, Encoder encoder) {
+        this.config = config;
+        this.encoder = registerModule("encoder", new EncoderSlot(encoder)).encoder();
+        this.nce = registerModule("g2l_loss", new MultiScaleNceLoss(config.tclip(), config.seed()));
+        long dim = config.encoder().nRkhs();
+        this.evaluator = registerModule("evaluator", new Evaluator(dim, config.classes(), config.evaluatorDropout()));
+        this.mixture = config.mixture().enabled()
+                ? registerModule("mixture", new MixtureHeads(dim, config.mixture(), config.tclip()))
+                : null;
+    }
+
+    /**
+     * Builds the model as the training script does: the encoder with AMDIM's initialisation
+     * ({@link Encoder#create}), the classifiers with PyTorch's defaults, all drawn from libtorch's global
+     * generator. Like the original's constructor it then runs two all-zero batches of two images through the
+     * encoder in training mode, without gradient: one through the layer list (the original sizes its heads with
+     * it) and one through the whole encoder. So the live batch norms' counters start where the original's do
+     * (2 in the layer list, 1 in the embedding heads); their running statistics reflect those zero batches.
+     */
+    public static AmdimModel create(AmdimConfig config) {
+        Encoder encoder = Encoder.create(config.encoder());
+        AmdimModel model;
+        try {
+            model = new AmdimModel(config, encoder);
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+        try {
+            model.runConstructionPasses();
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return model;
+    }
+
+    private void runConstructionPasses() {
+        int size = config.encoder().inputSize();
+        boolean wasTraining = encoder.isTraining();
+        encoder.train();
+        try (var ng = Autograd.noGrad(); var scope = TensorScope.open()) {
+            Tensor zeros = Tensor.zeros(DUMMY_BATCH, 3, size, size);
+            Tensor h = zeros;
+            int layers = encoder.layout().layers().size();
+            for (int i = 0; i < layers; i++) {
+                Tensor next = encoder.layer(i).forward(h);
+                if (h != zeros) {
+                    h.close();
+                }
+                h = next;
+            }
+            encoder.encode(zeros).close();
+        } finally {
+            encoder.train(wasTraining);
+        }
+    }
+
+    /** The configuration. */
+    public AmdimConfig config() {
+        return config;
+    }
+
+    /** The encoder (state-dict prefix {@code encoder.module.}). */
+    public Encoder encoder() {
+        return encoder;
+    }
+
+    /** The multi-scale NCE objective ({@code g2l_loss}). */
+    public MultiScaleNceLoss nce() {
+        return nce;
+    }
+
+    /** The online classifiers ({@code evaluator}). */
+    public Evaluator evaluator() {
+        return evaluator;
+    }
+
+    /** The mixture heads, or null when disabled. */
+    public MixtureHeads mixture() {
+        return mixture;
+    }
+
+    /**
+     * One parameter group per part, as the training script builds its optimizer: encoder, NCE (no trainable
+     * parameters: an empty group), evaluator, then the mixture heads when enabled.
+     */
+    public List<ParamGroup> paramGroups(double lr, double weightDecay) {
+        List<ParamGroup> groups = new ArrayList<>();
+        groups.add(new ParamGroup(encoder.parameters(), lr, weightDecay));
+        groups.add(new ParamGroup(nce.parameters(), lr, weightDecay));
+        groups.add(new ParamGroup(evaluator.parameters(), lr, weightDecay));
+        if (mixture != null) {
+            groups.add(new ParamGroup(mixture.parameters(), lr, weightDecay));
+        }
+        return groups;
+    }
+
+    /**
+     * Encodes images with the encoder alone (in the current mode), for evaluation and embedding.
+     *
+     * @param x (B, 3, S, S) images
+     * @return r1, r5, r7; the caller owns them
+     */
+    public Features encode(Tensor x) {
+        return encoder.encode(x);
+    }
+
+    /** The online classifiers' logits for images (in the current mode); the caller owns them. */
+    public EvaluatorLogits classify(Tensor x) {
+        try (Features f = encoder.encode(x)) {
+            return evaluator.logits(f.r1());
+        }
+    }
+
+    /**
+     * The mixture read-out for images: every 7×7 location of {@code x} assigned to a component, matched against
+     * the global features of the same images. Without gradient.
+     *
+     * @throws IllegalStateException when the mixture is disabled
+     */
+    public MixtureAssignment segment(Tensor x) {
+        requireMixture();
+        try (var ng = Autograd.noGrad(); Features f = encoder.encode(x)) {
+            return mixture.assign(f.r1(), f.r7());
+        }
+    }
+
+    private void requireMixture() {
+        if (mixture == null) {
+            throw new IllegalStateException("the mixture heads are disabled in this model's configuration");
+        }
+    }
+
+    /**
+     * The forward pass of one self-supervised training step, with freshly drawn 5×5 NCE source locations.
+     *
+     * @see #forwardStep(Tensor, Tensor, Tensor, long[], long[])
+     */
+    public StepOutput forwardStep(Tensor x1, Tensor x2, Tensor labels) {
+        int b = Math.toIntExact(x1.size(0));
+        int locations = Math.toIntExact(nce.masksR5().size(0));
+        return forwardStep(x1, x2, labels, nce.drawSourceLocations(b, locations),
+                nce.drawSourceLocations(b, locations));
+    }
+
+    /**
+     * The forward pass of one self-supervised training step, as the original {@code _train} loop computes it,
+     * in the model's current mode (call {@link #train()} first for training): encode view 1, then view 2 (in
+     * training mode the live batch norms update twice), the NCE terms with the given 5×5 source locations, the
+     * classifiers on {@code cat(r1_x1, r1_x2)} (detached) against {@code cat(labels, labels)}, and
+     * {@code loss_opt = loss_g2l + lgt_reg + loss_cls} (+ the mixture loss when enabled). Backpropagate
+     * {@link StepOutput#lossOpt()} and step the optimizer; then close the output.
+     *
+     * @param x1         (B, 3, S, S) first view
+     * @param x2         (B, 3, S, S) second view of the same images
+     * @param labels     (B) int64 classes, {@link ClassifierLoss#IGNORE} for unlabelled images
+     * @param src5Index1 one 5×5 location {@code row·5 + col} per image of view 1
+     * @param src5Index2 the same for view 2
+     */
+    public StepOutput forwardStep(Tensor x1, Tensor x2, Tensor labels, long[] src5Index1, long[] src5Index2) {
+        if (labels.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("labels must be int64, got " + labels.dtype());
+        }
+        // Everything is created in this scope, so an exception part-way frees it all.
+        try (var scope = TensorScope.open()) {
+            Features f1 = encoder.encode(x1);
+            Features f2 = encoder.encode(x2);
+            NceLosses losses = nce.forward(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), src5Index1, src5Index2);
+            Tensor labels2 = Tensor.cat(List.of(labels, labels), 0);
+            EvaluatorLogits logits = evaluator.logits(Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
+            Tensor g2l = losses.g2l();
+            Tensor inf = g2l.add(losses.lgtReg());
+            Tensor clsMlp = ClassifierLoss.lossXent(logits.mlp(), labels2);
+            Tensor clsLin = ClassifierLoss.lossXent(logits.lin(), labels2);
+            Tensor cls = clsMlp.add(clsLin);
+            Tensor opt = inf.add(cls);
+            MixtureLoss mix = null;
+            if (mixture != null) {
+                mix = mixture.loss(f1.r1(), f1.r7(), f2.r1(), f2.r7());
+                opt = opt.add(mix.loss());
+            }
+            ClassifierLoss.Accuracy accMlp = ClassifierLoss.accuracy(logits.mlp(), labels2);
+            ClassifierLoss.Accuracy accLin = ClassifierLoss.accuracy(logits.lin(), labels2);
+            keepAll(scope, f1, f2, losses, mix, logits);
+            return new StepOutput(losses, mix, scope.keep(g2l), scope.keep(inf), scope.keep(clsMlp),
+                    scope.keep(clsLin), scope.keep(cls), scope.keep(opt), logits, accMlp, accLin, f1, f2);
+        }
+    }
+
+    /** Moves the parts' tensors out of the step's scope so the output owns them. */
+    private static void keepAll(TensorScope scope, Features f1, Features f2, NceLosses losses, MixtureLoss mix,
+            EvaluatorLogits logits) {
+        for (Features f : List.of(f1, f2)) {
+            scope.keep(f.r1());
+            scope.keep(f.r5());
+            scope.keep(f.r7());
+        }
+        scope.keep(losses.loss1t5());
+        scope.keep(losses.loss1t7());
+        scope.keep(losses.loss5t5());
+        scope.keep(losses.lgtReg());
+        for (NceDirection d : losses.directions()) {
+            scope.keep(d.loss());
+            scope.keep(d.lgtReg());
+        }
+        if (mix != null) {
+            scope.keep(mix.objective());
+            scope.keep(mix.lgtReg());
+        }
+        scope.keep(logits.mlp());
+        scope.keep(logits.lin());
+    }
+}

@@ -1,0 +1,164 @@
+package org.amdim.model;
+
+import java.util.Arrays;
+
+import org.amdim.nn.Module;
+import org.amdim.nn.layers.ModuleList;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+
+/**
+ * The AMDIM encoder: a residual convolutional network that maps (B, 3, S, S) images (S = 32, 64 or 128) to a
+ * global embedding r1 and local embeddings r5 (5×5) and r7 (7×7), all n_rkhs wide.
+ *
+ * <p>Children, named as the original PyTorch state dict: {@code layer_list} (the entries of {@link EncoderLayout}),
+ * {@code rkhs_block_5} and {@code rkhs_block_7} ({@link EmbeddingHead}s). A state dict saved by the original
+ * encoder loads strictly, and vice versa. r1 is the final batch norm's output; r5 and r7 are the heads applied to
+ * the outputs of the last 5×5 and the last 7×7 entries.
+ *
+ * <pre>{@code
+ * try (Encoder encoder = Encoder.create(EncoderConfig.cifar10Default());
+ *      Features f = encoder.encode(images)) {
+ *     ... f.r1(), f.r5(), f.r7() ...
+ * }
+ * }</pre>
+ */
+public final class Encoder extends Module {
+    private final EncoderConfig config;
+    private final EncoderLayout layout;
+    private final ModuleList layerList;
+    private final EmbeddingHead rkhsBlock5;
+    private final EmbeddingHead rkhsBlock7;
+    private final int index5;
+    private final int index7;
+
+    private Encoder(EncoderConfig config) {
+        this.config = config;
+        this.layout = EncoderLayout.of(config);
+        this.index5 = layout.layerFor(5);
+        this.index7 = layout.layerFor(7);
+        if (layout.layerFor(1) != layout.layers().size() - 1) {
+            throw new IllegalStateException("the 1x1 output must be the last layer: " + layout.sides());
+        }
+        this.layerList = registerModule("layer_list", new ModuleList());
+        for (LayerSpec spec : layout.layers()) {
+            layerList.add(spec.build());
+        }
+        this.rkhsBlock5 = registerModule("rkhs_block_5",
+                new EmbeddingHead(layout.channels(index5), config.nRkhs(), config.useBn()));
+        this.rkhsBlock7 = registerModule("rkhs_block_7",
+                new EmbeddingHead(layout.channels(index7), config.nRkhs(), config.useBn()));
+    }
+
+    /**
+     * Builds an encoder and initialises it as the training script does ({@link #initWeights(double)} with scale 1).
+     * Batch-norm buffers start at PyTorch's defaults.
+     */
+    public static Encoder create(EncoderConfig config) {
+        return create(config, 1.0);
+    }
+
+    /** Builds an encoder and applies {@link #initWeights(double)} with the given scale. */
+    public static Encoder create(EncoderConfig config, double initScale) {
+        Encoder encoder = new Encoder(config);
+        encoder.initWeights(initScale);
+        return encoder;
+    }
+
+    /** The configuration. */
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /** The layer plan. */
+    public EncoderLayout layout() {
+        return layout;
+    }
+
+    /** The {@code layer_list} entry at {@code index}. */
+    public Module layer(int index) {
+        return layerList.get(index);
+    }
+
+    /** The embedding head for the 5×5 map ({@code rkhs_block_5}). */
+    public EmbeddingHead head5() {
+        return rkhsBlock5;
+    }
+
+    /** The embedding head for the 7×7 map ({@code rkhs_block_7}). */
+    public EmbeddingHead head7() {
+        return rkhsBlock7;
+    }
+
+    /**
+     * AMDIM's initialisation: in every residual unit and both embedding heads, conv1 ← kaiming-uniform(a = √5) ·
+     * {@code initScale} and conv2 ← 0, so every residual branch starts at zero. Stem convolutions, batch norms and
+     * the heads' shortcuts (near identity since construction) are left as they are. Draws from libtorch's global
+     * generator.
+     */
+    public void initWeights(double initScale) {
+        for (Module layer : layerList) {
+            switch (layer) {
+                case ResidualUnit unit -> unit.initWeights(initScale);
+                case ResidualBlock block -> block.initWeights(initScale);
+                default -> {
+                }
+            }
+        }
+        rkhsBlock5.initWeights(initScale);
+        rkhsBlock7.initWeights(initScale);
+    }
+
+    /**
+     * Encodes a batch. Training mode uses (and updates) the live batch norms' batch statistics; evaluation mode
+     * uses their running statistics.
+     *
+     * @param x images (B, 3, S, S) with S = {@link EncoderConfig#inputSize()}
+     * @return r1 (B, R, 1, 1), r5 (B, R, 5, 5), r7 (B, R, 7, 7); the caller owns them
+     * @throws IllegalArgumentException when {@code x} has the wrong shape
+     */
+    public Features encode(Tensor x) {
+        checkInput(x);
+        try (var scope = TensorScope.open()) {
+            Tensor h = x;
+            Tensor r5 = null;
+            Tensor r7 = null;
+            for (int i = 0; i < layerList.size(); i++) {
+                Tensor next = layerList.get(i).forward(h);
+                if (h != x) {
+                    h.close();
+                }
+                h = next;
+                // Heads run as soon as their input exists, so no feature map outlives the next layer.
+                if (i == index7) {
+                    r7 = rkhsBlock7.forward(h);
+                }
+                if (i == index5) {
+                    r5 = rkhsBlock5.forward(h);
+                }
+            }
+            return new Features(scope.keep(h), scope.keep(r5), scope.keep(r7));
+        }
+    }
+
+    private void checkInput(Tensor x) {
+        long[] s = x.shape();
+        int size = config.inputSize();
+        if (s.length != 4 || s[1] != EncoderLayout.IMAGE_CHANNELS || s[2] != size || s[3] != size) {
+            throw new IllegalArgumentException("the " + size + "x" + size + " encoder expects images (B, 3, " + size
+                    + ", " + size + "), got " + Arrays.toString(s));
+        }
+    }
+
+    /** Not supported: the encoder has three outputs; use {@link #encode(Tensor)}. */
+    @Override
+    public Tensor forward(Tensor x) {
+        throw new UnsupportedOperationException("the encoder returns three embeddings: use encode(x)");
+    }
+
+    @Override
+    protected String extraRepr() {
+        return "input_size=" + config.inputSize() + ", ndf=" + config.ndf() + ", n_rkhs=" + config.nRkhs()
+                + ", n_depth=" + config.nDepth() + ", use_bn=" + config.useBn();
+    }
+}

@@ -1,0 +1,71 @@
+package org.amdim.model;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.amdim.tensor.Tensor;
+
+/**
+ * Everything one self-supervised training step's forward computes ({@link AmdimModel#forwardStep}). The
+ * scalars are attached to the autograd graph; backpropagate {@link #lossOpt()}. The record owns every tensor:
+ * close it after the backward pass.
+ *
+ * @param nce        the multi-scale NCE terms (1t5, 1t7, 5t5, lgt_reg and the six directions)
+ * @param mixture    the mixture objective, or null when the mixture is disabled
+ * @param lossG2l    {@code 1t5 + 1t7 + 5t5}
+ * @param lossInf    {@code lossG2l + lgt_reg}
+ * @param lossClsMlp {@link ClassifierLoss#lossXent} of the MLP head's logits against the duplicated labels
+ * @param lossClsLin the same for the linear head
+ * @param lossCls    {@code lossClsMlp + lossClsLin}
+ * @param lossOpt    {@code lossInf + lossCls} (+ the mixture's loss when enabled): what the optimiser minimises
+ * @param logits     the classifier logits of the 2B rows (view 1's images first, then view 2's)
+ * @param accMlp     top-1 accuracy of the MLP head over the labelled rows
+ * @param accLin     top-1 accuracy of the linear head
+ * @param view1      the encoder's outputs for view 1
+ * @param view2      the encoder's outputs for view 2
+ */
+public record StepOutput(NceLosses nce, MixtureLoss mixture, Tensor lossG2l, Tensor lossInf, Tensor lossClsMlp,
+        Tensor lossClsLin, Tensor lossCls, Tensor lossOpt, EvaluatorLogits logits, ClassifierLoss.Accuracy accMlp,
+        ClassifierLoss.Accuracy accLin, Features view1, Features view2) implements AutoCloseable {
+
+    /**
+     * The logged values under the original script's names ({@code loss_g2l_1t5}, …, {@code loss_opt},
+     * {@code train_acc_glb_mlp}, {@code train_acc_glb_lin}, and {@code loss_mixture} when enabled). Reads each
+     * scalar once (a device sync per value).
+     */
+    public Map<String, Double> metrics() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("loss_g2l_1t5", nce.loss1t5().item());
+        m.put("loss_g2l_1t7", nce.loss1t7().item());
+        m.put("loss_g2l_5t5", nce.loss5t5().item());
+        m.put("lgt_reg", nce.lgtReg().item());
+        m.put("loss_g2l", lossG2l.item());
+        m.put("loss_inf", lossInf.item());
+        m.put("loss_cls", lossCls.item());
+        if (mixture != null) {
+            m.put("loss_mixture_objective", mixture.objective().item());
+        }
+        m.put("loss_opt", lossOpt.item());
+        m.put("train_acc_glb_mlp", accMlp.value());
+        m.put("train_acc_glb_lin", accLin.value());
+        return m;
+    }
+
+    /** Closes every tensor. */
+    @Override
+    public void close() {
+        nce.close();
+        if (mixture != null) {
+            mixture.close();
+        }
+        lossG2l.close();
+        lossInf.close();
+        lossClsMlp.close();
+        lossClsLin.close();
+        lossCls.close();
+        lossOpt.close();
+        logits.close();
+        view1.close();
+        view2.close();
+    }
+}

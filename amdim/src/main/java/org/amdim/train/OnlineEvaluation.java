@@ -1,0 +1,83 @@
+package org.amdim.train;
+
+import java.io.IOException;
+
+import org.amdim.data.DataLoader;
+import org.amdim.data.HostBatch;
+import org.amdim.data.ImageDataset;
+import org.amdim.data.LoaderConfig;
+import org.amdim.data.augment.AmdimTransform;
+import org.amdim.data.augment.AugmentationPreset;
+import org.amdim.model.AmdimModel;
+import org.amdim.model.EvaluatorLogits;
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+
+/**
+ * The original's test pass of the online classifiers: first refresh the batch-norm statistics by running
+ * {@code warmupBatches} test batches through the model in training mode (without gradients), then top-1
+ * accuracy of the MLP and linear heads on up to {@code maxBatches} test batches in evaluation mode. The model
+ * is left in training mode.
+ */
+public final class OnlineEvaluation {
+    private OnlineEvaluation() {
+    }
+
+    /**
+     * Top-1 accuracies of the two heads.
+     *
+     * @param mlp    accuracy of the MLP head
+     * @param linear accuracy of the linear head
+     * @param images labelled images counted
+     */
+    public record Accuracy(double mlp, double linear, long images) {
+    }
+
+    /** Runs the test pass on {@code test} with the preset's test transform. */
+    public static Accuracy run(AmdimModel model, ImageDataset test, AugmentationPreset preset, int batchSize,
+            int warmupBatches, int maxBatches, Device device) throws IOException {
+        LoaderConfig cfg = LoaderConfig.of(batchSize).withShuffle(false).withDropLast(false).withWorkers(2);
+        try (var ng = Autograd.noGrad()) {
+            if (warmupBatches > 0) {
+                model.train();
+                try (var loader = new DataLoader(test, AmdimTransform.test(preset), cfg)) {
+                    int n = 0;
+                    for (HostBatch hb : loader) {
+                        try (hb; BatchTensors b = BatchTensors.of(hb, device); EvaluatorLogits l = model.classify(b.x1())) {
+                            // the forward pass itself updates the running statistics
+                        }
+                        if (++n >= warmupBatches) {
+                            break;
+                        }
+                    }
+                }
+            }
+            model.eval();
+            long correctMlp = 0;
+            long correctLin = 0;
+            long counted = 0;
+            try (var loader = new DataLoader(test, AmdimTransform.test(preset), cfg)) {
+                int n = 0;
+                for (HostBatch hb : loader) {
+                    try (hb; var scope = TensorScope.open()) {
+                        BatchTensors b = BatchTensors.of(hb, device);
+                        EvaluatorLogits l = model.classify(b.x1());
+                        Tensor labelled = b.labels().ge(0);
+                        counted += labelled.sum().itemLong();
+                        correctMlp += l.mlp().argmax(1, false).eq(b.labels()).logicalAnd(labelled).sum().itemLong();
+                        correctLin += l.lin().argmax(1, false).eq(b.labels()).logicalAnd(labelled).sum().itemLong();
+                    }
+                    if (maxBatches > 0 && ++n >= maxBatches) {
+                        break;
+                    }
+                }
+            } finally {
+                model.train();
+            }
+            return new Accuracy(counted == 0 ? 0 : (double) correctMlp / counted,
+                    counted == 0 ? 0 : (double) correctLin / counted, counted);
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package org.amdim.train;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.amdim.model.EncoderConfig;
+import org.amdim.model.MixtureConfig;
+import org.amdim.tensor.Device;
+
+/**
+ * Everything a self-supervised run needs, with the original training script's defaults where it has one.
+ *
+ * @param dataset          the data (default: the built-in synthetic dataset)
+ * @param encoder          encoder hyper-parameters (default: the original's CIFAR default, ndf 128, n_rkhs 1024,
+ *                         n_depth 3)
+ * @param classes          classes of the online classifiers (default 10)
+ * @param batchSize        images per step (default 200, as train.py)
+ * @param epochs           epochs to train (default 300 for CIFAR/STL; 50 for ImageNet in the original)
+ * @param maxSteps         stop after this many updates (0: no limit; for smoke runs and tests)
+ * @param lr               Adam learning rate (2e-4)
+ * @param beta1            Adam β1 (0.8)
+ * @param beta2            Adam β2 (0.999)
+ * @param eps              Adam eps (1e-8)
+ * @param weightDecay      L2 weight decay added to the gradient (1e-5)
+ * @param warmupSteps      linear learning-rate warm-up: lr·min(1, (t+1)/warmupSteps) (500)
+ * @param milestones       epochs at which the learning rate is multiplied by {@code gamma} ({250, 280})
+ * @param gamma            the decay factor (0.2)
+ * @param tclip            soft clip of the NCE scores (20)
+ * @param mixture          mixture heads (off)
+ * @param seed             seeds initialisation, the data order, augmentation, NCE locations and dropout (0)
+ * @param threads          libtorch intra-op threads (2)
+ * @param workers          data-loader threads (2)
+ * @param device           where the model runs (cpu)
+ * @param output           run directory: metrics.csv and checkpoints (runs/amdim)
+ * @param checkpointEvery  also checkpoint every N steps (0: only at epoch ends)
+ * @param evalBatches      test batches for the online evaluation per epoch end (0: no evaluation)
+ * @param bnWarmupBatches  test batches run in training mode to refresh batch-norm statistics before each test
+ *                         pass, as the original (50)
+ * @param logEvery         steps between metrics rows and plain progress lines (10)
+ */
+public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
+        long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
+        int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
+        Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery) {
+
+    /** Validates the values. */
+    public TrainConfig {
+        if (batchSize < 2) {
+            throw new IllegalArgumentException("batch size must be >= 2 (the NCE needs negatives), got " + batchSize);
+        }
+        if (epochs < 1) {
+            throw new IllegalArgumentException("epochs must be >= 1, got " + epochs);
+        }
+        if (!(lr > 0)) {
+            throw new IllegalArgumentException("learning rate must be positive, got " + lr);
+        }
+        if (threads < 1 || workers < 1) {
+            throw new IllegalArgumentException("threads and workers must be >= 1");
+        }
+        milestones = milestones.clone();
+    }
+
+    /** The original's defaults on the synthetic dataset (10 000 images) with the CIFAR encoder. */
+    public static TrainConfig defaults() {
+        return new TrainConfig(DatasetSpec.synthetic(10_000), EncoderConfig.cifar10Default(), 10, 200, 300, 0, 2e-4,
+                0.8, 0.999, 1e-8, 1e-5, 500, new int[] {250, 280}, 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
+                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10);
+    }
+
+    /** The values as strings, for the checkpoint metadata and the run log. */
+    public Map<String, String> describe() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("dataset", dataset.toString());
+        m.put("encoder", encoder.toString());
+        m.put("classes", Integer.toString(classes));
+        m.put("batch_size", Integer.toString(batchSize));
+        m.put("epochs", Integer.toString(epochs));
+        m.put("max_steps", Long.toString(maxSteps));
+        m.put("lr", Double.toString(lr));
+        m.put("betas", beta1 + "," + beta2);
+        m.put("eps", Double.toString(eps));
+        m.put("weight_decay", Double.toString(weightDecay));
+        m.put("warmup_steps", Long.toString(warmupSteps));
+        m.put("milestones", Arrays.toString(milestones));
+        m.put("gamma", Double.toString(gamma));
+        m.put("tclip", Double.toString(tclip));
+        m.put("mixture", mixture.toString());
+        m.put("seed", Long.toString(seed));
+        m.put("threads", Integer.toString(threads));
+        m.put("device", device.toString());
+        return m;
+    }
+
+    /** A builder starting from this configuration. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** Changes some values of a configuration; {@link #build()} validates the result. */
+    public static final class Builder {
+        private DatasetSpec dataset;
+        private EncoderConfig encoder;
+        private int classes;
+        private int batchSize;
+        private int epochs;
+        private long maxSteps;
+        private double lr;
+        private double beta1;
+        private double beta2;
+        private double eps;
+        private double weightDecay;
+        private long warmupSteps;
+        private int[] milestones;
+        private double gamma;
+        private double tclip;
+        private MixtureConfig mixture;
+        private long seed;
+        private int threads;
+        private int workers;
+        private Device device;
+        private Path output;
+        private long checkpointEvery;
+        private int evalBatches;
+        private int bnWarmupBatches;
+        private int logEvery;
+
+        private Builder(TrainConfig c) {
+            dataset = c.dataset();
+            encoder = c.encoder();
+            classes = c.classes();
+            batchSize = c.batchSize();
+            epochs = c.epochs();
+            maxSteps = c.maxSteps();
+            lr = c.lr();
+            beta1 = c.beta1();
+            beta2 = c.beta2();
+            eps = c.eps();
+            weightDecay = c.weightDecay();
+            warmupSteps = c.warmupSteps();
+            milestones = c.milestones();
+            gamma = c.gamma();
+            tclip = c.tclip();
+            mixture = c.mixture();
+            seed = c.seed();
+            threads = c.threads();
+            workers = c.workers();
+            device = c.device();
+            output = c.output();
+            checkpointEvery = c.checkpointEvery();
+            evalBatches = c.evalBatches();
+            bnWarmupBatches = c.bnWarmupBatches();
+            logEvery = c.logEvery();
+        }
+
+        /** Sets {@code dataset}. */
+        public Builder dataset(DatasetSpec value) {
+            dataset = value;
+            return this;
+        }
+
+        /** Sets {@code encoder}. */
+        public Builder encoder(EncoderConfig value) {
+            encoder = value;
+            return this;
+        }
+
+        /** Sets {@code classes}. */
+        public Builder classes(int value) {
+            classes = value;
+            return this;
+        }
+
+        /** Sets {@code batchSize}. */
+        public Builder batchSize(int value) {
+            batchSize = value;
+            return this;
+        }
+
+        /** Sets {@code epochs}. */
+        public Builder epochs(int value) {
+            epochs = value;
+            return this;
+        }
+
+        /** Sets {@code maxSteps}. */
+        public Builder maxSteps(long value) {
+            maxSteps = value;
+            return this;
+        }
+
+        /** Sets {@code lr}. */
+        public Builder lr(double value) {
+            lr = value;
+            return this;
+        }
+
+        /** Sets {@code beta1}. */
+        public Builder beta1(double value) {
+            beta1 = value;
+            return this;
+        }
+
+        /** Sets {@code beta2}. */
+        public Builder beta2(double value) {
+            beta2 = value;
+            return this;
+        }
+
+        /** Sets {@code eps}. */
+        public Builder eps(double value) {
+            eps = value;
+            return this;
+        }
+
+        /** Sets {@code weightDecay}. */
+        public Builder weightDecay(double value) {
+            weightDecay = value;
+            return this;
+        }
+
+        /** Sets {@code warmupSteps}. */
+        public Builder warmupSteps(long value) {
+            warmupSteps = value;
+            return this;
+        }
+
+        /** Sets {@code milestones}. */
+        public Builder milestones(int[] value) {
+            milestones = value;
+            return this;
+        }
+
+        /** Sets {@code gamma}. */
+        public Builder gamma(double value) {
+            gamma = value;
+            return this;
+        }
+
+        /** Sets {@code tclip}. */
+        public Builder tclip(double value) {
+            tclip = value;
+            return this;
+        }
+
+        /** Sets {@code mixture}. */
+        public Builder mixture(MixtureConfig value) {
+            mixture = value;
+            return this;
+        }
+
+        /** Sets {@code seed}. */
+        public Builder seed(long value) {
+            seed = value;
+            return this;
+        }
+
+        /** Sets {@code threads}. */
+        public Builder threads(int value) {
+            threads = value;
+            return this;
+        }
+
+        /** Sets {@code workers}. */
+        public Builder workers(int value) {
+            workers = value;
+            return this;
+        }
+
+        /** Sets {@code device}. */
+        public Builder device(Device value) {
+            device = value;
+            return this;
+        }
+
+        /** Sets {@code output}. */
+        public Builder output(Path value) {
+            output = value;
+            return this;
+        }
+
+        /** Sets {@code checkpointEvery}. */
+        public Builder checkpointEvery(long value) {
+            checkpointEvery = value;
+            return this;
+        }
+
+        /** Sets {@code evalBatches}. */
+        public Builder evalBatches(int value) {
+            evalBatches = value;
+            return this;
+        }
+
+        /** Sets {@code bnWarmupBatches}. */
+        public Builder bnWarmupBatches(int value) {
+            bnWarmupBatches = value;
+            return this;
+        }
+
+        /** Sets {@code logEvery}. */
+        public Builder logEvery(int value) {
+            logEvery = value;
+            return this;
+        }
+
+        /** The configuration. */
+        public TrainConfig build() {
+            return new TrainConfig(dataset, encoder, classes, batchSize, epochs, maxSteps, lr, beta1, beta2, eps,
+                    weightDecay, warmupSteps, milestones, gamma, tclip, mixture, seed, threads, workers, device, output,
+                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery);
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package org.amdim.train;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.amdim.data.DataLoader;
+import org.amdim.data.HostBatch;
+import org.amdim.data.ImageDataset;
+import org.amdim.data.LoaderConfig;
+import org.amdim.data.LoaderPosition;
+import org.amdim.data.augment.AmdimTransform;
+import org.amdim.model.AmdimConfig;
+import org.amdim.model.AmdimModel;
+import org.amdim.model.StepOutput;
+import org.amdim.nn.optim.Adam;
+import org.amdim.nn.optim.LrSchedule;
+import org.amdim.tensor.Torch;
+
+/**
+ * The self-supervised training loop, as the original {@code train_self_supervised} runs it: both views through
+ * the encoder, the NCE terms, regulariser and classifier losses on detached features, one Adam over encoder and
+ * heads with L2 weight decay, linear warm-up over the first updates and multi-step decay per epoch; the online
+ * classifiers are tested at every epoch end.
+ *
+ * <p>Exact resume: every source of randomness depends only on the seed and the training position (the data
+ * order on the epoch, augmentation on the epoch and image index, NCE source locations and dropout on the step),
+ * and a checkpoint holds the model (with batch-norm buffers), the optimizer state and the position. A resumed
+ * run therefore continues bit for bit as the uninterrupted one.
+ *
+ * <pre>{@code
+ * TrainConfig cfg = TrainConfig.defaults().toBuilder().epochs(10).output(Path.of("runs/x")).build();
+ * TrainResult r = new Trainer(cfg).run(null);
+ * }</pre>
+ */
+public final class Trainer {
+    private final TrainConfig config;
+    private final ProgressReporter progress;
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    /** A trainer printing progress to standard output. */
+    public Trainer(TrainConfig config) {
+        this(config, ProgressReporter.forStdout(config.logEvery()));
+    }
+
+    /** A trainer with its own progress reporter. */
+    public Trainer(TrainConfig config, ProgressReporter progress) {
+        this.config = config;
+        this.progress = progress;
+    }
+
+    /** Asks the loop to checkpoint and return after the current step (thread-safe; used on Ctrl-C). */
+    public void requestStop() {
+        stopRequested.set(true);
+    }
+
+    /**
+     * What a run did.
+     *
+     * @param steps       updates done in total (including those before a resume)
+     * @param epochs      epochs completed
+     * @param lastLoss    the last step's optimised loss
+     * @param testMlp     the last online test accuracy of the MLP head (NaN if never tested)
+     * @param testLinear  the same for the linear head
+     * @param imgPerSec   mean training throughput of this process
+     * @param checkpoint  the last checkpoint written (null if none)
+     * @param interrupted whether the run stopped early on request
+     */
+    public record TrainResult(long steps, int epochs, double lastLoss, double testMlp, double testLinear,
+            double imgPerSec, Path checkpoint, boolean interrupted) {
+    }
+
+    /** The model this configuration trains, initialised from the seed. */
+    public static AmdimModel buildModel(TrainConfig config) {
+        Torch.manualSeed(config.seed());
+        AmdimConfig mc = new AmdimConfig(config.encoder(), config.classes(), config.tclip(), 0.2, config.mixture(),
+                config.seed());
+        return AmdimModel.create(mc);
+    }
+
+    /**
+     * Trains, optionally resuming from a checkpoint file or run directory.
+     *
+     * @param resumeFrom null to start fresh
+     */
+    public TrainResult run(Path resumeFrom) throws IOException {
+        Torch.setNumThreads(config.threads());
+        Files.createDirectories(config.output());
+        ImageDataset train = config.dataset().open(true);
+        ImageDataset test = config.evalBatches() > 0 ? config.dataset().open(false) : null;
+        var preset = config.dataset().preset();
+        if (config.encoder().inputSize() != preset.outputSize()) {
+            throw new IllegalArgumentException("the encoder expects " + config.encoder().inputSize() + "x"
+                    + config.encoder().inputSize() + " inputs but " + config.dataset() + " gives " + preset.outputSize());
+        }
+        CheckpointStore store = new CheckpointStore(config.output(), 2);
+        AmdimModel model = buildModel(config);
+        model.to(config.device());
+        try (model;
+                Adam optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
+                        new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
+                MetricsLog metrics = new MetricsLog(config.output())) {
+            long step = 0;
+            LoaderPosition start = LoaderPosition.START;
+            if (resumeFrom != null) {
+                try (CheckpointStore.Checkpoint ckpt = CheckpointStore.load(resumeFrom)) {
+                    checkCompatible(ckpt.metadata());
+                    model.loadStateDict(ckpt.model(), true);
+                    optimizer.loadStateDict(ckpt.optimizer());
+                    step = ckpt.step();
+                    start = new LoaderPosition(Integer.parseInt(ckpt.metadata().get("epoch")),
+                            Integer.parseInt(ckpt.metadata().get("batch")));
+                    progress.line("resumed from " + ckpt.path() + " at step " + step + ", epoch " + (start.epoch() + 1));
+                }
+            }
+            LoaderConfig lc = LoaderConfig.of(config.batchSize()).withSeed(config.seed()).withDropLast(true)
+                    .withWorkers(config.workers()).withStart(start);
+            model.train();
+            LrSchedule schedule = LrSchedule.linearWarmup(config.warmupSteps())
+                    .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
+            Path lastCheckpoint = null;
+            double lastLoss = Double.NaN;
+            OnlineEvaluation.Accuracy lastTest = null;
+            long imagesSeen = 0;
+            long trainNanos = 0;
+            boolean interrupted = false;
+            try (DataLoader loader = new DataLoader(train, AmdimTransform.train(preset), lc);
+                    var ctrlC = new CtrlCHandler(this)) {
+                int batches = loader.batchesPerEpoch();
+                if (batches == 0) {
+                    throw new IllegalArgumentException("the dataset has " + train.size() + " images, fewer than one"
+                            + " batch of " + config.batchSize());
+                }
+                long totalSteps = (long) batches * config.epochs();
+                if (config.maxSteps() > 0) {
+                    totalSteps = Math.min(totalSteps, config.maxSteps());
+                }
+                double emaImgPerSec = 0;
+                outer:
+                while (loader.position().epoch() < config.epochs()) {
+                    int epoch = loader.position().epoch();
+                    for (HostBatch hb : loader) {
+                        if (step >= totalSteps) {
+                            hb.close();
+                            break outer;
+                        }
+                        long t0 = System.nanoTime();
+                        int batchIndex = hb.batchIndex();
+                        schedule.apply(optimizer, step, epoch);
+                        double lossValue;
+                        Map<String, Double> row = null;
+                        try (hb; BatchTensors b = BatchTensors.of(hb, config.device())) {
+                            // Dropout and the NCE source locations depend only on (seed, step): exact resume.
+                            Torch.manualSeed(StepSeeds.of(config.seed(), step));
+                            long[][] src = sourceLocations(config.seed(), step, (int) b.size());
+                            try (StepOutput out = model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])) {
+                                optimizer.zeroGrad();
+                                out.lossOpt().backward();
+                                optimizer.step();
+                                lossValue = out.lossOpt().item();
+                                if ((step + 1) % config.logEvery() == 0) {
+                                    row = stepRow(out);
+                                }
+                            }
+                        }
+                        step++;
+                        long dt = System.nanoTime() - t0;
+                        trainNanos += dt;
+                        imagesSeen += config.batchSize();
+                        double imgPerSec = config.batchSize() / (dt / 1e9);
+                        emaImgPerSec = emaImgPerSec == 0 ? imgPerSec : 0.9 * emaImgPerSec + 0.1 * imgPerSec;
+                        lastLoss = lossValue;
+                        if (row != null) {
+                            row.put("step", (double) step);
+                            row.put("epoch", (double) epoch);
+                            row.put("lr", optimizer.paramGroups().get(0).lr());
+                            row.put("img_per_s", emaImgPerSec);
+                            row.put("elapsed_s", trainNanos / 1e9);
+                            metrics.write("step", row);
+                        }
+                        double eta = (totalSteps - step) * config.batchSize() / Math.max(emaImgPerSec, 1e-9);
+                        progress.step(epoch, batchIndex, batches, step, lossValue, emaImgPerSec, eta);
+                        boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
+                        if (periodic || stopRequested.get()) {
+                            lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                        }
+                        if (stopRequested.get()) {
+                            progress.line("stopped on request at step " + step + "; checkpoint " + lastCheckpoint);
+                            interrupted = true;
+                            break outer;
+                        }
+                    }
+                    if (loader.position().epoch() > epoch) {
+                        if (test != null) {
+                            lastTest = OnlineEvaluation.run(model, test, preset, config.batchSize(),
+                                    config.bnWarmupBatches(), config.evalBatches(), config.device());
+                            progress.line(String.format(java.util.Locale.ROOT,
+                                    "epoch %d: test accuracy mlp %.4f, linear %.4f (%d images)", epoch + 1,
+                                    lastTest.mlp(), lastTest.linear(), lastTest.images()));
+                        }
+                        Map<String, Double> row = new LinkedHashMap<>();
+                        row.put("step", (double) step);
+                        row.put("epoch", (double) epoch);
+                        row.put("loss_opt", lastLoss);
+                        if (lastTest != null) {
+                            row.put("test_acc_mlp", lastTest.mlp());
+                            row.put("test_acc_lin", lastTest.linear());
+                        }
+                        row.put("elapsed_s", trainNanos / 1e9);
+                        metrics.write("epoch", row);
+                        lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                    }
+                }
+                if (!interrupted && (lastCheckpoint == null || !lastCheckpoint.getFileName().toString()
+                        .equals(String.format("checkpoint-%09d.safetensors", step)))) {
+                    lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                }
+                ctrlC.finished();
+                return new TrainResult(step, loader.position().epoch(), lastLoss,
+                        lastTest == null ? Double.NaN : lastTest.mlp(),
+                        lastTest == null ? Double.NaN : lastTest.linear(),
+                        trainNanos == 0 ? 0 : imagesSeen / (trainNanos / 1e9), lastCheckpoint, interrupted);
+            }
+        }
+    }
+
+    private Map<String, Double> stepRow(StepOutput out) {
+        Map<String, Double> m = out.metrics();
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("loss_opt", m.get("loss_opt"));
+        row.put("loss_inf", m.get("loss_inf"));
+        row.put("loss_g2l", m.get("loss_g2l"));
+        row.put("loss_1t5", m.get("loss_g2l_1t5"));
+        row.put("loss_1t7", m.get("loss_g2l_1t7"));
+        row.put("loss_5t5", m.get("loss_g2l_5t5"));
+        row.put("lgt_reg", m.get("lgt_reg"));
+        row.put("loss_cls", m.get("loss_cls"));
+        if (m.containsKey("loss_mixture_objective")) {
+            row.put("loss_mix", m.get("loss_mixture_objective"));
+        }
+        row.put("acc_mlp", m.get("train_acc_glb_mlp"));
+        row.put("acc_lin", m.get("train_acc_glb_lin"));
+        return row;
+    }
+
+    private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, long step, LoaderPosition position)
+            throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>(config.describe());
+        meta.put("epoch", Integer.toString(position.epoch()));
+        meta.put("batch", Integer.toString(position.batch()));
+        var optState = optimizer.stateDict();
+        try {
+            return store.save(step, model.stateDict(), optState, meta);
+        } finally {
+            optState.values().forEach(org.amdim.tensor.Tensor::close);
+        }
+    }
+
+    private void checkCompatible(Map<String, String> meta) {
+        String want = config.encoder().toString();
+        String got = meta.get("encoder");
+        if (got != null && !got.equals(want)) {
+            throw new IllegalArgumentException("the checkpoint was trained with encoder " + got
+                    + " but this run is configured with " + want);
+        }
+    }
+
+    /** One 5×5 source location per image and view, drawn from (seed, step). */
+    static long[][] sourceLocations(long seed, long step, int batch) {
+        SplittableRandom rng = new SplittableRandom(StepSeeds.of(seed, step) ^ 0x5DEECE66DL);
+        long[][] out = new long[2][batch];
+        for (int v = 0; v < 2; v++) {
+            for (int i = 0; i < batch; i++) {
+                out[v][i] = rng.nextInt(25);
+            }
+        }
+        return out;
+    }
+
+    /** Seeds derived from the run seed and the position. */
+    static final class StepSeeds {
+        private StepSeeds() {
+        }
+
+        static long of(long seed, long step) {
+            long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
+        }
+    }
+
+    /**
+     * On Ctrl-C (JVM shutdown), asks the trainer to checkpoint and waits (up to a minute) until it has.
+     */
+    private static final class CtrlCHandler implements AutoCloseable {
+        private final CountDownLatch done = new CountDownLatch(1);
+        private final Thread hook;
+
+        CtrlCHandler(Trainer trainer) {
+            hook = new Thread(() -> {
+                trainer.requestStop();
+                try {
+                    done.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "amdim-ctrl-c");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        void finished() {
+            done.countDown();
+        }
+
+        @Override
+        public void close() {
+            done.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down: the hook is running and now released
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package org.amdim.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.amdim.nn.io.NamedTensors;
+import org.amdim.nn.optim.Adam;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+import org.amdim.tensor.Torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(NoLeaks.class)
+class AmdimModelTest {
+    private static final double LR = 2e-4;
+    private static final double WEIGHT_DECAY = 1e-5;
+    private static final String[] LOSSES = {"loss_g2l_1t5", "loss_g2l_1t7", "loss_g2l_5t5", "lgt_reg", "loss_g2l",
+        "loss_inf", "loss_cls", "loss_cls_mlp", "loss_cls_lin", "loss_opt"};
+
+    /** The reference step's model: 32×32 encoder, ndf 8, n_rkhs 32, n_depth 2, no optional BN, 10 classes. */
+    private static AmdimConfig referenceConfig(double dropout) {
+        return AmdimConfig.of(new EncoderConfig(32, 8, 32, 2, false), 10).withEvaluatorDropout(dropout);
+    }
+
+    /** The 26 parameters that use_bn = 0 leaves out of the computation. */
+    private static boolean dead(String name) {
+        return name.contains(".bn1.bn.") || name.contains(".bn_hid.bn.") || name.contains("layer_list.4.bn.");
+    }
+
+    private static Adam referenceAdam(AmdimModel model) {
+        return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(1e-8));
+    }
+
+    @Test
+    void oneTrainingStepMatchesTheOriginal() {
+        replayTrainingStep("");
+    }
+
+    @Test
+    void oneTrainingStepFromThePerturbedEncoderMatchesTheOriginal() {
+        replayTrainingStep("pert.");
+    }
+
+    private static void replayTrainingStep(String prefix) {
+        Torch.manualSeed(41);
+        try (NamedTensors ref = Close.reference("train_step.safetensors");
+                AmdimModel model = AmdimModel.create(referenceConfig(0.0));
+                Adam adam = referenceAdam(model);
+                var scope = TensorScope.open()) {
+            Map<String, Tensor> before = ref.withPrefix(prefix + "before.");
+            assertEquals(new TreeSet<>(before.keySet()), new TreeSet<>(model.stateDict().keySet()),
+                    "full-model state-dict names");
+            model.loadStateDict(before, true);
+            model.train();
+            adam.zeroGrad();
+            long[] idx1 = ref.get("src5_idx_x1").toLongArray();
+            long[] idx2 = ref.get("src5_idx_x2").toLongArray();
+            Map<String, Tensor> out = ref.withPrefix(prefix + "out.");
+            try (StepOutput step = model.forwardStep(ref.get("x1"), ref.get("x2"), ref.get("labels"), idx1, idx2)) {
+                Map<String, Double> metrics = step.metrics();
+                double[] got = {step.nce().loss1t5().item(), step.nce().loss1t7().item(), step.nce().loss5t5().item(),
+                    step.nce().lgtReg().item(), step.lossG2l().item(), step.lossInf().item(), step.lossCls().item(),
+                    step.lossClsMlp().item(), step.lossClsLin().item(), step.lossOpt().item()};
+                for (int i = 0; i < LOSSES.length; i++) {
+                    Close.checkScalar(prefix + "step " + LOSSES[i], got[i], ref.get(prefix + LOSSES[i]).item(), 1e-5);
+                }
+                assertEquals(step.lossOpt().item(), metrics.get("loss_opt"));
+                Features[] views = {step.view1(), step.view2()};
+                for (int v = 0; v < 2; v++) {
+                    Features f = views[v];
+                    String x = "_x" + (v + 1);
+                    for (var e : Map.of("r1", f.r1(), "r5", f.r5(), "r7", f.r7()).entrySet()) {
+                        Tensor expected = out.get(e.getKey() + x);
+                        Close.check(prefix + "step out." + e.getKey() + x, e.getValue(), expected,
+                                5e-5 * Close.maxAbs(expected), 0);
+                    }
+                }
+                Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"),
+                        1e-5 * Close.maxAbs(out.get("lgt_glb_mlp")), 0);
+                Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"),
+                        1e-5 * Close.maxAbs(out.get("lgt_glb_lin")), 0);
+                Tensor labels2 = Tensor.cat(List.of(ref.get("labels"), ref.get("labels")), 0);
+                assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_mlp"), labels2), step.accMlp());
+                assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_lin"), labels2), step.accLin());
+                assertEquals(12, step.accMlp().labelled());
+                step.lossOpt().backward();
+            }
+            checkGradients(prefix, ref, model);
+            adam.step();
+            checkAfterStep(prefix, ref, model, before);
+        }
+    }
+
+    private static void checkGradients(String prefix, NamedTensors ref, AmdimModel model) {
+        Map<String, Tensor> grads = ref.withPrefix(prefix + "grad.");
+        double largest = grads.values().stream().mapToDouble(Close::maxAbs).max().orElseThrow();
+        String notes = ref.metadata().get("notes");
+        int deadCount = 0;
+        double worst = 0;
+        for (var e : model.namedParameters().entrySet()) {
+            String name = e.getKey();
+            Tensor grad = e.getValue().grad();
+            if (dead(name)) {
+                deadCount++;
+                assertNull(grad, name + " takes no part in the computation and must have no gradient");
+                assertTrue(notes.contains("\"" + name + "\""), name + " is listed as without gradient");
+                assertEquals(0.0, Close.maxAbs(grads.get(name)));
+                continue;
+            }
+            assertNotNull(grad, name + " has a gradient");
+            worst = Math.max(worst, Close.check(prefix + "grad." + name, grad, grads.get(name), 1e-4 * largest, 1e-4));
+            grad.close();
+        }
+        assertEquals(26, deadCount);
+        assertEquals(grads.size(), model.namedParameters().size());
+        System.out.printf("[check] %-60s worst err/tol %.3f%n", prefix + "grad.* (all live parameters)", worst);
+    }
+
+    private static void checkAfterStep(String prefix, NamedTensors ref, AmdimModel model, Map<String, Tensor> before) {
+        Map<String, Tensor> after = ref.withPrefix(prefix + "after.");
+        Map<String, Tensor> fragile = ref.withPrefix(prefix + "fragile.");
+        Map<String, Tensor> state = model.stateDict();
+        assertEquals(new TreeSet<>(after.keySet()), new TreeSet<>(state.keySet()));
+        double worst = 0;
+        int fragileElements = 0;
+        try (var scope = TensorScope.open()) {
+            for (var e : state.entrySet()) {
+                String name = e.getKey();
+                Tensor got = e.getValue();
+                Tensor expected = after.get(name);
+                Tensor start = before.get(name);
+                if (!got.dtype().isFloatingPoint()) {
+                    assertArrayEquals(expected.toLongArray(), got.toLongArray(), name + " (exact)");
+                    continue;
+                }
+                if (dead(name)) {
+                    assertArrayEquals(start.toFloatArray(), got.toFloatArray(), name + " is exactly unchanged");
+                    assertArrayEquals(expected.toFloatArray(), got.toFloatArray(), name + " is exactly unchanged");
+                    continue;
+                }
+                Tensor mask = fragile.get(name);
+                if (mask == null) {
+                    float[] ga = got.toFloatArray(); float[] ea = expected.toFloatArray(); float[] sa = start.toFloatArray();
+                    for (int i = 0; i < ga.length; i++) if (Math.abs(ga[i]-ea[i]) > 1e-7) System.out.printf("DBG %s[%d] got %.6e exp %.6e step %.6e%n", name, i, ga[i], ea[i], ea[i]-sa[i]);
+                    worst = Math.max(worst, Close.check(prefix + "after." + name, got, expected, 1e-5, 0));
+                    continue;
+                }
+                // Elements whose update sign is decided by rounding noise: only the step size is checked there.
+                Tensor isFragile = mask.ne(0);
+                fragileElements += (int) isFragile.sum().itemLong();
+                Tensor keep = isFragile.logicalNot();
+                Close.check(prefix + "after." + name + " (non-fragile)", got.maskedSelect(keep),
+                        expected.maskedSelect(keep), 1e-6, 0);
+                double step = Close.maxAbs(got.sub(start).maskedSelect(isFragile));
+                System.out.printf("[check] %-60s max |after-before| %.4e (limit %.4e)%n",
+                        prefix + "after." + name + " (fragile)", step, 1.001 * LR);
+                assertTrue(step <= 1.001 * LR, name + ": fragile step " + step);
+            }
+        }
+        assertTrue(fragileElements >= 55, "fragile elements: " + fragileElements);
+        System.out.printf("[check] %-60s worst err/tol %.3f%n", prefix + "after.* (non-fragile tensors)", worst);
+    }
+
+    @Test
+    void constructionLeavesTheBatchNormCountersWhereTheOriginalsAre() {
+        Torch.manualSeed(1);
+        try (NamedTensors ref = Close.reference("train_step.safetensors");
+                AmdimModel model = AmdimModel.create(referenceConfig(0.2))) {
+            int counters = 0;
+            for (var e : model.stateDict().entrySet()) {
+                if (e.getKey().endsWith("num_batches_tracked")) {
+                    counters++;
+                    assertEquals(ref.get("before." + e.getKey()).itemLong(), e.getValue().itemLong(), e.getKey());
+                }
+            }
+            assertEquals(17, counters);
+            assertTrue(model.isTraining());
+        }
+    }
+
+    @Test
+    void stateDictFollowsTheOriginalsModuleOrder() {
+        try (AmdimModel model = AmdimModel.create(referenceConfig(0.2))) {
+            List<String> keys = new ArrayList<>(model.stateDict().keySet());
+            assertEquals("encoder.module.layer_list.0.conv.weight", keys.get(0));
+            int masks = keys.indexOf("g2l_loss.masks_r5");
+            assertTrue(keys.subList(0, masks).stream().allMatch(k -> k.startsWith("encoder.module.")));
+            assertTrue(keys.subList(masks + 1, keys.size()).stream().allMatch(k -> k.startsWith("evaluator.")));
+            assertEquals(121, keys.size());
+            assertNull(model.mixture());
+            assertThrows(IllegalStateException.class, () -> model.segment(null));
+        }
+    }
+
+    @Test
+    void encodeAndClassifyInEvaluationLeaveBuffersAlone() {
+        Torch.manualSeed(2);
+        try (AmdimModel model = AmdimModel.create(referenceConfig(0.2)); var scope = TensorScope.open()) {
+            model.eval();
+            Tensor x = Tensor.randn(3, 3, 32, 32);
+            Map<String, Tensor> buffers = model.namedBuffers();
+            List<float[]> snapshot = new ArrayList<>();
+            for (Tensor b : buffers.values()) {
+                snapshot.add(b.toFloatArray());
+            }
+            try (Features f = model.encode(x); EvaluatorLogits lg = model.classify(x)) {
+                assertArrayEquals(new long[] {3, 32, 1, 1}, f.r1().shape());
+                assertArrayEquals(new long[] {3, 32, 5, 5}, f.r5().shape());
+                assertArrayEquals(new long[] {3, 32, 7, 7}, f.r7().shape());
+                assertArrayEquals(new long[] {3, 10}, lg.mlp().shape());
+                assertArrayEquals(new long[] {3, 10}, lg.lin().shape());
+            }
+            int i = 0;
+            for (Tensor b : buffers.values()) {
+                assertArrayEquals(snapshot.get(i++), b.toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void drawnSourceLocationsAreReproducibleFromTheSeed() {
+        Torch.manualSeed(3);
+        try (AmdimModel a = AmdimModel.create(referenceConfig(0.0).withSeed(77));
+                AmdimModel b = AmdimModel.create(referenceConfig(0.0).withSeed(77));
+                var scope = TensorScope.open()) {
+            Tensor x1 = Tensor.randn(4, 3, 32, 32);
+            Tensor x2 = Tensor.randn(4, 3, 32, 32);
+            Tensor labels = Tensor.of(new long[] {1, -1, 3, 4});
+            try (StepOutput s = a.forwardStep(x1, x2, labels); StepOutput t = b.forwardStep(x1, x2, labels)) {
+                assertArrayEquals(s.nce().src5Index1(), t.nce().src5Index1());
+                assertArrayEquals(s.nce().src5Index2(), t.nce().src5Index2());
+                assertEquals(6, s.accMlp().labelled(), "ignored labels are not counted");
+            }
+        }
+    }
+
+    @Test
+    void mixtureAddsItsParametersLossAndSegmentation() {
+        Torch.manualSeed(4);
+        AmdimConfig config = referenceConfig(0.0).withMixture(MixtureConfig.of(3, 2.0));
+        try (AmdimModel model = AmdimModel.create(config); var scope = TensorScope.open()) {
+            Map<String, Tensor> state = model.stateDict();
+            assertEquals(125, state.size());
+            assertTrue(state.keySet().containsAll(List.of("mixture.w1", "mixture.b1", "mixture.w2", "mixture.b2")));
+            assertEquals(4, model.paramGroups(LR, WEIGHT_DECAY).size());
+            model.train();
+            Tensor x1 = Tensor.randn(4, 3, 32, 32);
+            Tensor x2 = Tensor.randn(4, 3, 32, 32);
+            Tensor labels = Tensor.of(new long[] {0, 1, 2, 3});
+            try (StepOutput s = model.forwardStep(x1, x2, labels, new long[] {0, 1, 2, 3}, new long[] {4, 5, 6, 7})) {
+                assertNotNull(s.mixture());
+                double expected = s.lossInf().item() + s.lossCls().item() - s.mixture().objective().item()
+                        + s.mixture().lgtReg().item();
+                Close.checkScalar("loss_opt with mixture", s.lossOpt().item(), expected, 1e-6);
+                s.lossOpt().backward();
+                for (String p : List.of("mixture.w1", "mixture.b2")) {
+                    Tensor g = model.namedParameters().get(p).grad();
+                    assertNotNull(g, p);
+                    assertTrue(Close.maxAbs(g) > 0, p + " gets a gradient");
+                }
+            }
+            model.eval();
+            try (MixtureAssignment a = model.segment(x1)) {
+                assertArrayEquals(new long[] {4, 7, 7}, a.map().shape());
+                assertArrayEquals(new long[] {4, 3, 7, 7}, a.q().shape());
+            }
+        }
+    }
+}

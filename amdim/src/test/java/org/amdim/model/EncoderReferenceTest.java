@@ -1,0 +1,201 @@
+package org.amdim.model;
+
+import static org.amdim.model.EncoderReference.assertClose;
+import static org.amdim.model.EncoderReference.assertExactlyEqual;
+import static org.amdim.model.EncoderReference.maxAbs;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+import org.amdim.nn.io.NamedTensors;
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The encoders against vectors computed by the original AMDIM code (ndf 8, n_depth 2, use_bn 0): strict state-dict
+ * loading (same names and shapes), train- and eval-mode outputs, batch-norm buffer updates and parameter gradients,
+ * at init and after a random perturbation of every parameter ({@code pert.}). Tolerances are the reference
+ * README's.
+ */
+@ExtendWith(NoLeaks.class)
+class EncoderReferenceTest {
+    private static final String[] OUTPUTS = {"r1", "r5", "r7"};
+
+    static Stream<Arguments> variants() {
+        return Stream.of(Arguments.of(32, ""), Arguments.of(32, "pert."), Arguments.of(64, ""),
+                Arguments.of(64, "pert."), Arguments.of(128, ""), Arguments.of(128, "pert."));
+    }
+
+    @AfterAll
+    static void printTolerances() {
+        System.out.println(EncoderReference.summary());
+    }
+
+    private static Tensor output(Features f, String name) {
+        return switch (name) {
+            case "r1" -> f.r1();
+            case "r5" -> f.r5();
+            case "r7" -> f.r7();
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** Whether a state-dict name belongs to a batch norm that does not run with use_bn = 0. */
+    private static boolean isDeadBatchNorm(String name, EncoderLayout layout) {
+        if (name.contains("bn1.bn.") || name.contains("bn_hid.bn.")) {
+            return true;
+        }
+        int middle = layout.layerFor(7);
+        return name.startsWith("layer_list." + middle + ".bn.");
+    }
+
+    @ParameterizedTest(name = "{0}x{0} {1}train")
+    @MethodSource("variants")
+    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant) throws IOException {
+        try (NamedTensors ref = EncoderReference.load(size);
+                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                var scope = TensorScope.open()) {
+            Map<String, Tensor> param = ref.withPrefix(variant + "param.");
+            encoder.loadStateDict(param, true);
+            encoder.train();
+            Features f = encoder.encode(ref.get("x"));
+
+            for (String r : OUTPUTS) {
+                Tensor expected = ref.get(variant + "train." + r);
+                assertClose(size + "x train outputs (abs 5e-5*maxabs)", size + " " + variant + "train." + r,
+                        output(f, r), expected, 5e-5 * maxAbs(expected), 0);
+            }
+
+            EncoderLayout layout = encoder.layout();
+            Map<String, Tensor> after = ref.withPrefix(variant + "after.");
+            Map<String, Tensor> buffers = encoder.namedBuffers();
+            assertEquals(new TreeSet<>(after.keySet()), new TreeSet<>(buffers.keySet()), "buffer names");
+            for (var e : buffers.entrySet()) {
+                String name = e.getKey();
+                Tensor expected = after.get(name);
+                String what = size + " " + variant + "after." + name;
+                if (isDeadBatchNorm(name, layout)) {
+                    assertExactlyEqual(what + " (dead, unchanged)", e.getValue(), param.get(name));
+                    assertExactlyEqual(what, e.getValue(), expected);
+                } else if (name.endsWith("num_batches_tracked")) {
+                    assertExactlyEqual(what, e.getValue(), expected);
+                } else {
+                    // Relative to the tensor's scale as well: some running means are near zero, where an
+                    // element-wise relative error only measures the forward pass's rounding.
+                    assertClose(size + "x BN buffers after (rel 1e-5 + 1e-5*maxabs)", what, e.getValue(), expected,
+                            1e-5 * maxAbs(expected), 1e-5);
+                }
+            }
+
+            if (ref.contains(variant + "gradw_objective")) {
+                checkGradients(ref, encoder, f, size, variant, "gradw");
+            }
+            if (ref.contains(variant + "grad_objective")) {
+                encoder.zeroGrad();
+                checkGradients(ref, encoder, f, size, variant, "grad");
+            }
+            encoder.zeroGrad();
+        }
+    }
+
+    /** The two objectives of the reference file, built from this forward's outputs. */
+    private static Tensor objective(NamedTensors ref, Features f, String kind) {
+        if (kind.equals("gradw")) {
+            return ref.get("wsum.r1").mul(f.r1()).sum().add(ref.get("wsum.r5").mul(f.r5()).sum())
+                    .add(ref.get("wsum.r7").mul(f.r7()).sum());
+        }
+        return f.r1().sum().add(f.r5().square().sum().mul(0.5 / f.r5().numel())).add(f.r7().mean());
+    }
+
+    private static void checkGradients(NamedTensors ref, Encoder encoder, Features f, int size, String variant,
+            String kind) {
+        Tensor objective = objective(ref, f, kind);
+        Tensor expectedObjective = ref.get(variant + kind + "_objective");
+        // The objective sums many terms of either sign: scale its tolerance by the size of those terms.
+        double scale = kind.equals("gradw")
+                ? ref.get("wsum.r1").mul(f.r1()).abs().sum().add(ref.get("wsum.r5").mul(f.r5()).abs().sum())
+                        .add(ref.get("wsum.r7").mul(f.r7()).abs().sum()).item()
+                : Math.abs(expectedObjective.item());
+        assertClose(size + "x " + kind + " objective (5e-5*sum|terms|)", size + " " + variant + kind + "_objective",
+                objective, expectedObjective, 5e-5 * scale, 0);
+        objective.backward(null, true);
+
+        Map<String, Tensor> expected = ref.withPrefix(variant + kind + ".");
+        Map<String, Tensor> params = encoder.namedParameters();
+        assertEquals(new TreeSet<>(expected.keySet()), new TreeSet<>(params.keySet()), "parameter names");
+        double largest = 0;
+        for (Tensor g : expected.values()) {
+            largest = Math.max(largest, maxAbs(g));
+        }
+        Set<String> noise = new HashSet<>(List.of("rkhs_block_5.shortcut.bias", "rkhs_block_7.shortcut.bias"));
+        if (kind.equals("grad")) {
+            // The degenerate objective leaves many tensors with float32 rounding noise only (README, metadata).
+            noise.addAll(EncoderReference.notesList(ref, "float64_check", variant.isEmpty() ? "init" : "pert",
+                    "grad noise-dominated tensors"));
+        }
+        List<String> withoutGradient = new ArrayList<>();
+        for (var e : params.entrySet()) {
+            String name = e.getKey();
+            Tensor want = expected.get(name);
+            String what = size + " " + variant + kind + "." + name;
+            Tensor got = e.getValue().grad();
+            if (got == null) {
+                withoutGradient.add(name);
+                assertEquals(0.0, maxAbs(want), what + ": no gradient here, the original stored a non-zero one");
+                continue;
+            }
+            if (noise.contains(name)) {
+                double bound = 10 * maxAbs(want);
+                double worst = maxAbs(got);
+                EncoderReference.record(size + "x " + kind + " noise-only (|g| <= 10*maxabs)", worst / bound);
+                assertTrue(worst <= bound, what + ": noise-only gradient " + worst + " exceeds 10x the stored "
+                        + maxAbs(want));
+            } else if (kind.equals("gradw")) {
+                assertClose(size + "x gradw (1e-4*largest + rel 1e-4)", what, got, want, 1e-4 * largest, 1e-4);
+            } else {
+                assertClose(size + "x grad (abs 4e-4)", what, got, want, 4e-4, 0);
+            }
+        }
+        // Exactly the dead parameters (inactive batch norms) get no gradient, as in the original.
+        List<String> none = EncoderReference.notesList(ref, variant + kind + ".none");
+        if (!none.isEmpty()) {
+            assertEquals(new TreeSet<>(none), new TreeSet<>(withoutGradient), "parameters without gradient");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}x{0} {1}eval")
+    @MethodSource("variants")
+    void evalModeOutputsMatchTheOriginal(int size, String variant) throws IOException {
+        try (NamedTensors ref = EncoderReference.load(size);
+                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                var scope = TensorScope.open();
+                var noGrad = Autograd.noGrad()) {
+            Map<String, Tensor> param = ref.withPrefix(variant + "param.");
+            encoder.loadStateDict(param, true);
+            encoder.eval();
+            Features f = encoder.encode(ref.get("x"));
+            for (String r : OUTPUTS) {
+                Tensor expected = ref.get(variant + "eval." + r);
+                assertClose(size + "x eval outputs (abs 1e-5*maxabs)", size + " " + variant + "eval." + r,
+                        output(f, r), expected, 1e-5 * maxAbs(expected), 0);
+            }
+            for (var e : encoder.namedBuffers().entrySet()) {
+                assertExactlyEqual("eval leaves " + e.getKey() + " unchanged", e.getValue(), param.get(e.getKey()));
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package org.amdim.tools;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.amdim.bindings.NativeLibrary;
+import org.amdim.tensor.Torch;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code amdim info}: what this installation runs on (versions, threads, BLAS, CUDA, where the native shim was
+ * loaded from), for bug reports and for the header of benchmark results.
+ */
+@Command(name = "info",
+        mixinStandardHelpOptions = true,
+        showDefaultValues = true,
+        description = "Print the libtorch version, threads, BLAS, CUDA/cuDNN, native shim and Java version.")
+public final class InfoCommand implements Callable<Integer> {
+    @Spec
+    private CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        facts().forEach((k, v) -> out.printf("%-18s %s%n", k + ":", v));
+        out.flush();
+        return AmdimCli.EXIT_OK;
+    }
+
+    /** The facts, in print order. Loads the native shim (a failure to load it is reported by the CLI). */
+    static Map<String, String> facts() throws IOException {
+        Map<String, String> f = new LinkedHashMap<>();
+        f.put("amdim", JarVersion.projectVersion());
+        f.put("java", Runtime.version() + " (" + System.getProperty("java.vm.vendor") + ", "
+                + System.getProperty("java.vm.name") + ")");
+        f.put("native shim", NativeLibrary.load().toString());
+        f.put("libtorch", Torch.version());
+        f.put("intra-op threads", Integer.toString(Torch.getNumThreads()));
+        f.put("cpu cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        f.put("blas", BlasProbe.probe().describe());
+        f.put("cuda", (Torch.cudaIsAvailable() ? "available" : "not available")
+                + (Torch.builtWithCuda() ? " (libtorch built with CUDA)" : " (libtorch built without CUDA)"));
+        f.put("cuda devices", Integer.toString(Torch.cudaDeviceCount()));
+        f.put("cudnn", Torch.cudnnIsAvailable() ? "available" : "not available");
+        return f;
+    }
+}
