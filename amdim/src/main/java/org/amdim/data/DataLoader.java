@@ -169,6 +169,7 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
      * its remaining batches. A previous iterator that was not exhausted is abandoned: its prepared
      * batches are recycled and it reports no further elements.
      *
+     * @return the batches of the rest of the current epoch, in order
      * @throws IllegalStateException when the loader is closed
      */
     @Override

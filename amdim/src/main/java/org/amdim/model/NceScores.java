@@ -1,5 +1,6 @@
 package org.amdim.model;
 
+import java.util.Arrays;
 import java.util.List;
 
 import org.amdim.tensor.DType;
@@ -51,7 +52,7 @@ public record NceScores(Tensor nce, Tensor lgtReg) implements AutoCloseable {
         }
         long[] ts = targets.shape();
         if (ts.length != 4) {
-            throw new IllegalArgumentException("targets must be (B, R, h, w), got " + java.util.Arrays.toString(ts));
+            throw new IllegalArgumentException("targets must be (B, R, h, w), got " + Arrays.toString(ts));
         }
         long b = ts[0];
         long r = ts[1];
@@ -61,7 +62,7 @@ public record NceScores(Tensor nce, Tensor lgtReg) implements AutoCloseable {
         long g = grouped ? ss[0] : 1;
         if (ss[ss.length - 1] != r || ss[ss.length - 2] != b || (!grouped && sources.dim() != 2)) {
             throw new IllegalArgumentException("sources must be (B, R) or (G, B, R) with B = " + b + ", R = " + r
-                    + ", got " + java.util.Arrays.toString(ss));
+                    + ", got " + Arrays.toString(ss));
         }
         Device device = targets.device();
         try (var scope = TensorScope.open()) {

@@ -29,9 +29,11 @@ public record StepOutput(NceLosses nce, MixtureLoss mixture, Tensor lossG2l, Ten
         ClassifierLoss.Accuracy accLin, Features view1, Features view2) implements AutoCloseable {
 
     /**
-     * The logged values under the original script's names ({@code loss_g2l_1t5}, …, {@code loss_opt},
-     * {@code train_acc_glb_mlp}, {@code train_acc_glb_lin}, and {@code loss_mixture} when enabled). Reads each
-     * scalar once (a device sync per value).
+     * The logged values by name: the original script's {@code loss_g2l_1t5}, {@code loss_g2l_1t7},
+     * {@code loss_g2l_5t5}, {@code lgt_reg}, {@code loss_g2l}, {@code loss_inf}, {@code loss_cls}, then
+     * {@code loss_cls_mlp}, {@code loss_cls_lin}, {@code loss_mixture_objective} (only when the mixture is
+     * enabled), {@code loss_opt}, {@code train_acc_glb_mlp} and {@code train_acc_glb_lin} (NaN when no row is
+     * labelled). Reads each scalar once (a device sync per value).
      */
     public Map<String, Double> metrics() {
         Map<String, Double> m = new LinkedHashMap<>();
@@ -42,6 +44,8 @@ public record StepOutput(NceLosses nce, MixtureLoss mixture, Tensor lossG2l, Ten
         m.put("loss_g2l", lossG2l.item());
         m.put("loss_inf", lossInf.item());
         m.put("loss_cls", lossCls.item());
+        m.put("loss_cls_mlp", lossClsMlp.item());
+        m.put("loss_cls_lin", lossClsLin.item());
         if (mixture != null) {
             m.put("loss_mixture_objective", mixture.objective().item());
         }

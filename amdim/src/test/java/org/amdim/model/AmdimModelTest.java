@@ -24,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class AmdimModelTest {
     private static final double LR = 2e-4;
     private static final double WEIGHT_DECAY = 1e-5;
+    private static final double EPS = 1e-8;
     private static final String[] LOSSES = {"loss_g2l_1t5", "loss_g2l_1t7", "loss_g2l_5t5", "lgt_reg", "loss_g2l",
         "loss_inf", "loss_cls", "loss_cls_mlp", "loss_cls_lin", "loss_opt"};
 
@@ -38,7 +39,7 @@ class AmdimModelTest {
     }
 
     private static Adam referenceAdam(AmdimModel model) {
-        return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(1e-8));
+        return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(EPS));
     }
 
     @Test
@@ -126,49 +127,81 @@ class AmdimModelTest {
         System.out.printf("[check] %-60s worst err/tol %.3f%n", prefix + "grad.* (all live parameters)", worst);
     }
 
+    /**
+     * Compares the state after the step with the original's: num_batches_tracked and masks exactly, unused
+     * parameters and buffers exactly unchanged, fragile elements within one step size of their start, everything
+     * else within 1e-6.
+     *
+     * <p>One allowance: where Adam's first step is in its eps regime ({@code |g| ≈ eps}), the update
+     * {@code lr·ĝ/(|ĝ| + eps)} (ĝ = g + wd·p) amplifies the small gradient difference that the gradient check
+     * already accepted. There the tolerance grows by exactly the update difference that this gradient difference
+     * causes, {@code lr·eps·|ĝ − ĝ_ref| / ((|ĝ| + eps)(|ĝ_ref| + eps))}; how many elements needed it is printed and
+     * bounded.
+     */
     private static void checkAfterStep(String prefix, NamedTensors ref, AmdimModel model, Map<String, Tensor> before) {
         Map<String, Tensor> after = ref.withPrefix(prefix + "after.");
         Map<String, Tensor> fragile = ref.withPrefix(prefix + "fragile.");
+        Map<String, Tensor> refGrads = ref.withPrefix(prefix + "grad.");
+        Map<String, Tensor> params = model.namedParameters();
         Map<String, Tensor> state = model.stateDict();
         assertEquals(new TreeSet<>(after.keySet()), new TreeSet<>(state.keySet()));
         double worst = 0;
         int fragileElements = 0;
+        int epsRegime = 0;
         try (var scope = TensorScope.open()) {
             for (var e : state.entrySet()) {
                 String name = e.getKey();
-                Tensor got = e.getValue();
-                Tensor expected = after.get(name);
-                Tensor start = before.get(name);
-                if (!got.dtype().isFloatingPoint()) {
-                    assertArrayEquals(expected.toLongArray(), got.toLongArray(), name + " (exact)");
+                float[] got = e.getValue().toFloatArray();
+                float[] expected = after.get(name).toFloatArray();
+                float[] start = before.get(name).toFloatArray();
+                if (!e.getValue().dtype().isFloatingPoint()) {
+                    assertArrayEquals(after.get(name).toLongArray(), e.getValue().toLongArray(), name + " (exact)");
                     continue;
                 }
                 if (dead(name)) {
-                    assertArrayEquals(start.toFloatArray(), got.toFloatArray(), name + " is exactly unchanged");
-                    assertArrayEquals(expected.toFloatArray(), got.toFloatArray(), name + " is exactly unchanged");
+                    assertArrayEquals(start, got, name + " is exactly unchanged");
+                    assertArrayEquals(expected, got, name + " is exactly unchanged");
                     continue;
                 }
                 Tensor mask = fragile.get(name);
-                if (mask == null) {
-                    float[] ga = got.toFloatArray(); float[] ea = expected.toFloatArray(); float[] sa = start.toFloatArray();
-                    for (int i = 0; i < ga.length; i++) if (Math.abs(ga[i]-ea[i]) > 1e-7) System.out.printf("DBG %s[%d] got %.6e exp %.6e step %.6e%n", name, i, ga[i], ea[i], ea[i]-sa[i]);
-                    worst = Math.max(worst, Close.check(prefix + "after." + name, got, expected, 1e-5, 0));
-                    continue;
+                boolean[] isFragile = mask == null ? new boolean[got.length] : mask.ne(0).toBooleanArray();
+                double[] g = params.containsKey(name) ? params.get(name).grad().toDoubleArray() : null;
+                double[] gRef = params.containsKey(name) ? refGrads.get(name).toDoubleArray() : null;
+                double tensorWorst = 0;
+                double maxStep = 0;
+                for (int i = 0; i < got.length; i++) {
+                    if (isFragile[i]) {
+                        fragileElements++;
+                        maxStep = Math.max(maxStep, Math.abs(got[i] - start[i]));
+                        continue;
+                    }
+                    double err = Math.abs(got[i] - expected[i]);
+                    double tol = 1e-6;
+                    if (err > tol && g != null) {
+                        double a = g[i] + WEIGHT_DECAY * start[i];
+                        double b = gRef[i] + WEIGHT_DECAY * start[i];
+                        if (Math.signum(a) == Math.signum(b)) {
+                            tol += LR * EPS * Math.abs(a - b) / ((Math.abs(a) + EPS) * (Math.abs(b) + EPS));
+                            epsRegime++;
+                            System.out.printf("[check] %-60s eps-regime element %d: |g| %.3e vs %.3e, err %.3e, tol %.3e%n",
+                                    prefix + "after." + name, i, Math.abs(a), Math.abs(b), err, tol);
+                        }
+                    }
+                    tensorWorst = Math.max(tensorWorst, err / tol);
                 }
-                // Elements whose update sign is decided by rounding noise: only the step size is checked there.
-                Tensor isFragile = mask.ne(0);
-                fragileElements += (int) isFragile.sum().itemLong();
-                Tensor keep = isFragile.logicalNot();
-                Close.check(prefix + "after." + name + " (non-fragile)", got.maskedSelect(keep),
-                        expected.maskedSelect(keep), 1e-6, 0);
-                double step = Close.maxAbs(got.sub(start).maskedSelect(isFragile));
-                System.out.printf("[check] %-60s max |after-before| %.4e (limit %.4e)%n",
-                        prefix + "after." + name + " (fragile)", step, 1.001 * LR);
-                assertTrue(step <= 1.001 * LR, name + ": fragile step " + step);
+                if (mask != null) {
+                    System.out.printf("[check] %-60s max |after-before| %.4e (limit %.4e)%n",
+                            prefix + "after." + name + " (fragile)", maxStep, 1.001 * LR);
+                    assertTrue(maxStep <= 1.001 * LR, name + ": fragile step " + maxStep);
+                }
+                assertTrue(tensorWorst <= 1, prefix + "after." + name + ": err/tol " + tensorWorst);
+                worst = Math.max(worst, tensorWorst);
             }
         }
         assertTrue(fragileElements >= 55, "fragile elements: " + fragileElements);
-        System.out.printf("[check] %-60s worst err/tol %.3f%n", prefix + "after.* (non-fragile tensors)", worst);
+        assertTrue(epsRegime <= 3, "elements needing the eps-regime allowance: " + epsRegime);
+        System.out.printf("[check] %-60s worst err/tol %.3f (abs 1e-6), %d fragile, %d eps-regime elements%n",
+                prefix + "after.* (all)", worst, fragileElements, epsRegime);
     }
 
     @Test

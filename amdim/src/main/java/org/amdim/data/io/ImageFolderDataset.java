@@ -224,8 +224,13 @@ public final class ImageFolderDataset implements ImageDataset {
     private static Check[] validate(List<Path> files, Options options) throws IOException {
         Check[] checks = new Check[files.size()];
         AtomicInteger threadIds = new AtomicInteger();
-        ThreadFactory factory = r -> Thread.ofPlatform().name("amdim-imagefolder-validate-" + threadIds.incrementAndGet())
-                .daemon(true).unstarted(r);
+        List<Thread> started = java.util.Collections.synchronizedList(new ArrayList<>());
+        ThreadFactory factory = r -> {
+            Thread t = Thread.ofPlatform().name("amdim-imagefolder-validate-" + threadIds.incrementAndGet())
+                    .daemon(true).unstarted(r);
+            started.add(t);
+            return t;
+        };
         try (ExecutorService pool = Executors.newFixedThreadPool(options.threads(), factory)) {
             List<Future<int[]>> results = new ArrayList<>(files.size());
             boolean full = options.validation() == Validation.FULL;
@@ -246,7 +251,28 @@ public final class ImageFolderDataset implements ImageDataset {
                 }
             }
         }
+        // The pool is terminated once its workers finished their tasks, but a worker thread may
+        // still be on its way out; wait for it so that no validation thread outlives open().
+        synchronized (started) {
+            for (Thread t : started) {
+                joinQuietly(t);
+            }
+        }
         return checks;
+    }
+
+    private static void joinQuietly(Thread t) {
+        boolean interrupted = false;
+        while (t.isAlive()) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static int[] readSize(Path file) throws IOException {
