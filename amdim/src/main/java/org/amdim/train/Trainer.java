@@ -143,13 +143,9 @@ public final class Trainer {
                 }
                 double emaImgPerSec = 0;
                 outer:
-                while (loader.position().epoch() < config.epochs()) {
+                while (loader.position().epoch() < config.epochs() && step < totalSteps) {
                     int epoch = loader.position().epoch();
                     for (HostBatch hb : loader) {
-                        if (step >= totalSteps) {
-                            hb.close();
-                            break outer;
-                        }
                         long t0 = System.nanoTime();
                         int batchIndex = hb.batchIndex();
                         schedule.apply(optimizer, step, epoch);
@@ -194,6 +190,10 @@ public final class Trainer {
                             progress.line("stopped on request at step " + step + "; checkpoint " + lastCheckpoint);
                             interrupted = true;
                             break outer;
+                        }
+                        if (step >= totalSteps) {
+                            // Stop before taking another batch, so the saved position is the next unseen one.
+                            break;
                         }
                     }
                     if (loader.position().epoch() > epoch) {

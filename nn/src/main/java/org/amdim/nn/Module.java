@@ -35,6 +35,10 @@ public abstract class Module implements AutoCloseable {
     private boolean training = true;
     private boolean closed;
 
+    /** An empty module in training mode; subclasses register their tensors and children in their constructor. */
+    protected Module() {
+    }
+
     /** Applies the module to one input. Layers with one input override this. */
     public Tensor forward(Tensor input) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " does not take a single tensor");
