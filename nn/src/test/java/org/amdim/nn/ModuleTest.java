@@ -313,6 +313,17 @@ class ModuleTest {
         }
     }
 
+    @Test
+    void toTheDeviceItIsOnKeepsEveryTensor() {
+        try (Net net = new Net()) {
+            Map<String, Tensor> before = net.stateDict();
+            assertSame(net, net.to(org.amdim.tensor.Device.CPU));
+            net.stateDict().forEach((k, v) -> assertSame(before.get(k), v, k));
+            net.to(DType.FLOAT32);
+            net.stateDict().forEach((k, v) -> assertSame(before.get(k), v, k));
+        }
+    }
+
     private static double[] toDoubles(float[] f) {
         double[] d = new double[f.length];
         for (int i = 0; i < f.length; i++) {

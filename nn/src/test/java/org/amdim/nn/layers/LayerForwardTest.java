@@ -113,7 +113,8 @@ class LayerForwardTest {
 
     @Test
     void conv2dRejectsBadOptions() {
-        assertThrows(IllegalArgumentException.class, () -> new Conv2d(3, 4, 3, Conv2d.Options.defaults().withGroups(2)));
+        Conv2d.Options twoGroups = Conv2d.Options.defaults().withGroups(2);
+        assertThrows(IllegalArgumentException.class, () -> new Conv2d(3, 4, 3, twoGroups));
         assertThrows(IllegalArgumentException.class, () -> Conv2d.Options.defaults().withStride(0));
         assertThrows(IllegalArgumentException.class, () -> Conv2d.Options.defaults().withPadding(-1));
         assertThrows(IllegalArgumentException.class, () -> Conv2d.Options.defaults().withDilation(0));
