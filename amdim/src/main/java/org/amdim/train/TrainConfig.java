@@ -74,7 +74,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         Map<String, String> m = new LinkedHashMap<>();
         m.put("dataset", dataset.toString());
         m.put("encoder", encoder.toString());
-        m.put("classes", Integer.toString(classes));
+        m.putAll(ModelCheckpoints.describe(encoder, classes, tclip, mixture));
         m.put("batch_size", Integer.toString(batchSize));
         m.put("epochs", Integer.toString(epochs));
         m.put("max_steps", Long.toString(maxSteps));
@@ -85,8 +85,6 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         m.put("warmup_steps", Long.toString(warmupSteps));
         m.put("milestones", Arrays.toString(milestones));
         m.put("gamma", Double.toString(gamma));
-        m.put("tclip", Double.toString(tclip));
-        m.put("mixture", mixture.toString());
         m.put("seed", Long.toString(seed));
         m.put("threads", Integer.toString(threads));
         m.put("device", device.toString());

@@ -27,6 +27,9 @@ import picocli.CommandLine.Spec;
             CommandLine.HelpCommand.class,
             InfoCommand.class,
             BenchCommand.class,
+            TrainCommand.class,
+            EvalCommand.class,
+            ExportCommand.class,
         })
 public final class AmdimCli implements Callable<Integer> {
     /** Exit code of a successful command. */

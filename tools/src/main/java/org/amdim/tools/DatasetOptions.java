@@ -1,0 +1,45 @@
+package org.amdim.tools;
+
+import java.nio.file.Path;
+
+import org.amdim.train.DatasetSpec;
+
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+
+/** The options that choose a dataset, shared by the commands that read images. */
+public final class DatasetOptions {
+    @Option(names = "--dataset", defaultValue = "synthetic", converter = KindConverter.class,
+            description = "Dataset kind: synthetic, cifar10, cifar100, stl10, mnist, fashion-mnist, folder.")
+    DatasetSpec.Kind kind;
+
+    @Option(names = "--data", description = "Dataset directory (not needed for synthetic). For folder: DIR/train and"
+            + " DIR/val with one sub-directory per class.")
+    Path dir;
+
+    @Option(names = "--synthetic-size", defaultValue = "10000",
+            description = "Training images of the synthetic dataset (the test split has a fifth).")
+    int syntheticSize;
+
+    /** The dataset these options name. */
+    public DatasetSpec spec() {
+        if (kind == DatasetSpec.Kind.SYNTHETIC) {
+            if (syntheticSize < 1) {
+                throw new IllegalArgumentException("--synthetic-size must be >= 1");
+            }
+            return DatasetSpec.synthetic(syntheticSize);
+        }
+        if (dir == null) {
+            throw new IllegalArgumentException("--data DIR is required for --dataset " + kind.name().toLowerCase());
+        }
+        return DatasetSpec.of(kind, dir);
+    }
+
+    /** Parses dataset kinds with the friendly names. */
+    static final class KindConverter implements ITypeConverter<DatasetSpec.Kind> {
+        @Override
+        public DatasetSpec.Kind convert(String value) {
+            return DatasetSpec.Kind.parse(value);
+        }
+    }
+}

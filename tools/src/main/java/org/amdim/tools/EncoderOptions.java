@@ -1,0 +1,43 @@
+package org.amdim.tools;
+
+import java.util.Locale;
+
+import org.amdim.model.EncoderConfig;
+
+import picocli.CommandLine.Option;
+
+/** The options that choose the encoder: a preset, optionally with custom sizes. */
+public final class EncoderOptions {
+    @Option(names = "--preset", defaultValue = "default",
+            description = "Encoder preset: default (ndf 128, n_rkhs 1024, n_depth 3, as the original), large"
+                    + " (CIFAR/STL 256/2048/10; ImageNet 320/2560/10), imagenet-standard (192/1536/8), small"
+                    + " (32/256/2), tiny (16/128/2).")
+    String preset;
+
+    @Option(names = "--ndf", description = "Override the preset's base width.")
+    Integer ndf;
+
+    @Option(names = "--n-rkhs", description = "Override the preset's embedding size.")
+    Integer nRkhs;
+
+    @Option(names = "--n-depth", description = "Override the preset's residual depth.")
+    Integer nDepth;
+
+    @Option(names = "--use-bn", description = "Batch norm inside the residual units (the original's --use_bn).")
+    boolean useBn;
+
+    /** The encoder configuration for images of {@code inputSize}. */
+    public EncoderConfig config(int inputSize) {
+        int[] base = switch (preset.toLowerCase(Locale.ROOT)) {
+            case "default" -> new int[] {128, 1024, 3};
+            case "large" -> inputSize == 128 ? new int[] {320, 2560, 10} : new int[] {256, 2048, 10};
+            case "imagenet-standard" -> new int[] {192, 1536, 8};
+            case "small" -> new int[] {32, 256, 2};
+            case "tiny" -> new int[] {16, 128, 2};
+            default -> throw new IllegalArgumentException("unknown --preset '" + preset
+                    + "': expected default, large, imagenet-standard, small or tiny");
+        };
+        return new EncoderConfig(inputSize, ndf != null ? ndf : base[0], nRkhs != null ? nRkhs : base[1],
+                nDepth != null ? nDepth : base[2], useBn);
+    }
+}

@@ -1,0 +1,89 @@
+package org.amdim.tools;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.amdim.data.ImageDataset;
+import org.amdim.model.AmdimConfig;
+import org.amdim.model.AmdimModel;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Torch;
+import org.amdim.train.CheckpointStore;
+import org.amdim.train.DatasetSpec;
+import org.amdim.train.LinearEvaluation;
+import org.amdim.train.ModelCheckpoints;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code amdim eval}: linear evaluation of a trained (or, for comparison, randomly initialised) encoder. */
+@Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Linear evaluation: train linear and MLP classifiers on frozen encoder features; report top-1.")
+public final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "Checkpoint file or run directory.")
+    Path checkpoint;
+
+    @Mixin
+    DatasetOptions data;
+
+    @Option(names = "--random-init",
+            description = "Evaluate a randomly initialised encoder of the checkpoint's shape instead (a baseline).")
+    boolean randomInit;
+
+    @Option(names = "--epochs", defaultValue = "30", description = "Classifier training epochs.")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "256", description = "Batch size.")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Classifier learning rate (Adam).")
+    double lr;
+
+    @Option(names = "--max-train", defaultValue = "0", description = "Use at most N training images (0: all).")
+    int maxTrain;
+
+    @Option(names = "--max-test", defaultValue = "0", description = "Use at most N test images (0: all).")
+    int maxTest;
+
+    @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
+    int threads;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
+    String device;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the classifiers.")
+    long seed;
+
+    @Override
+    public Integer call() throws Exception {
+        Torch.setNumThreads(threads);
+        Device dev = Device.parse(device);
+        DatasetSpec spec = data.spec();
+        ImageDataset train = spec.open(true);
+        ImageDataset test = spec.open(false);
+        AmdimModel model;
+        if (randomInit) {
+            AmdimConfig cfg;
+            try (var ckpt = CheckpointStore.load(checkpoint)) {
+                cfg = ModelCheckpoints.config(ckpt.metadata());
+            }
+            Torch.manualSeed(seed);
+            model = AmdimModel.create(cfg);
+        } else {
+            model = ModelCheckpoints.load(checkpoint);
+        }
+        try (model) {
+            model.to(dev);
+            LinearEvaluation.Options o = new LinearEvaluation.Options(batch, epochs, lr, maxTrain, maxTest, seed);
+            long t0 = System.nanoTime();
+            LinearEvaluation.Result r = LinearEvaluation.run(model.encoder(), train, test, spec.preset(),
+                    test.numClasses(), o, dev);
+            System.out.printf(Locale.ROOT, "%s encoder: linear top-1 %.4f, MLP top-1 %.4f (%d train / %d test images,"
+                    + " %.0f s)%n", randomInit ? "random" : "trained", r.linear(), r.mlp(), r.trainImages(),
+                    r.testImages(), (System.nanoTime() - t0) / 1e9);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,104 @@
+package org.amdim.tools;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.amdim.model.MixtureConfig;
+import org.amdim.tensor.Device;
+import org.amdim.train.DatasetSpec;
+import org.amdim.train.TrainConfig;
+import org.amdim.train.Trainer;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code amdim train}: self-supervised training, on the built-in synthetic dataset unless told otherwise. */
+@Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+        description = "Train AMDIM self-supervised (Ctrl-C writes a checkpoint and exits; --resume continues).")
+public final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    DatasetOptions data;
+
+    @Mixin
+    EncoderOptions encoder;
+
+    @Option(names = "--batch", defaultValue = "200", description = "Images per step.")
+    int batch;
+
+    @Option(names = "--epochs", defaultValue = "300", description = "Epochs to train.")
+    int epochs;
+
+    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: no limit).")
+    long maxSteps;
+
+    @Option(names = "--lr", defaultValue = "2e-4", description = "Adam learning rate.")
+    double lr;
+
+    @Option(names = "--warmup", defaultValue = "500", description = "Linear warm-up steps.")
+    long warmup;
+
+    @Option(names = "--milestones", defaultValue = "250,280", split = ",",
+            description = "Epochs at which the learning rate is multiplied by 0.2.")
+    int[] milestones;
+
+    @Option(names = "--classes", description = "Classes of the online classifiers (default: the dataset's).")
+    Integer classes;
+
+    @Option(names = "--mixture", defaultValue = "0", description = "Mixture components k (0: mixtures off).")
+    int mixtureK;
+
+    @Option(names = "--mixture-tau", defaultValue = "1.0", description = "Mixture sharpness tau.")
+    double mixtureTau;
+
+    @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
+    int threads;
+
+    @Option(names = "--workers", defaultValue = "2", description = "Data-loader threads.")
+    int workers;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
+    String device;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of everything random.")
+    long seed;
+
+    @Option(names = {"--output", "-o"}, defaultValue = "runs/amdim", description = "Run directory.")
+    Path output;
+
+    @Option(names = "--resume", description = "Continue from a checkpoint file or run directory.")
+    Path resume;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0",
+            description = "Also checkpoint every N steps (0: at epoch ends only).")
+    long checkpointEvery;
+
+    @Option(names = "--eval-batches", defaultValue = "20",
+            description = "Test batches of the online evaluation at each epoch end (0: none).")
+    int evalBatches;
+
+    @Option(names = "--log-every", defaultValue = "10", description = "Steps between metric rows.")
+    int logEvery;
+
+    @Override
+    public Integer call() throws Exception {
+        DatasetSpec spec = data.spec();
+        int nClasses = classes != null ? classes : spec.open(false).numClasses();
+        TrainConfig config = TrainConfig.defaults().toBuilder()
+                .dataset(spec).encoder(encoder.config(spec.inputSize())).classes(nClasses)
+                .batchSize(batch).epochs(epochs).maxSteps(maxSteps).lr(lr).warmupSteps(warmup)
+                .milestones(milestones).mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau)
+                        : MixtureConfig.defaults())
+                .threads(threads).workers(workers).device(Device.parse(device)).seed(seed).output(output)
+                .checkpointEvery(checkpointEvery).evalBatches(evalBatches).logEvery(logEvery).build();
+        System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
+                + ", milestones " + Arrays.toString(milestones) + " -> " + output);
+        Trainer.TrainResult r = new Trainer(config).run(resume);
+        System.out.printf(Locale.ROOT, "done: %d steps, %d epochs, last loss %.4f, test accuracy mlp %.4f linear %.4f,"
+                + " %.1f img/s, peak RSS %d MiB, checkpoint %s%n", r.steps(), r.epochs(), r.lastLoss(), r.testMlp(),
+                r.testLinear(), r.imgPerSec(), PeakRss.mebibytes(), r.checkpoint());
+        return r.interrupted() ? 130 : 0;
+    }
+}
