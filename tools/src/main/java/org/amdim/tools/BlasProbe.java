@@ -41,7 +41,7 @@ public final class BlasProbe {
      * @throws IOException when {@code /proc/self/maps} cannot be read (e.g. not Linux)
      */
     public static Result probe() throws IOException {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Tensor a = Tensor.rand(64, 64);
             a.matmul(a).sum().item();
         }

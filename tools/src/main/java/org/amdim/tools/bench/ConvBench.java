@@ -85,7 +85,7 @@ public class ConvBench {
     @Benchmark
     @NativeTwin("forwardBackwardCpp")
     public void forwardBackwardJava() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             Functional.conv2d(xGrad, wGrad, null, 1, 1).sum().backward();
         }
     }

@@ -71,7 +71,7 @@ public class OpOverheadBench {
     @OperationsPerInvocation(OPS_PER_SCOPE)
     @NativeTwin("addCpp")
     public void addScopedJava() {
-        try (var scope = TensorScope.open()) {
+        try (var _ = TensorScope.open()) {
             for (int i = 0; i < OPS_PER_SCOPE; i++) {
                 a.add(b);
             }
