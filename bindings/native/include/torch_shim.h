@@ -29,6 +29,8 @@ extern "C" {
 #endif
 
 typedef struct ts_tensor_s *ts_tensor;
+/* A c10d process group (see the "distributed" section); free it with ts_pg_destroy. */
+typedef struct ts_pg_s *ts_pg;
 
 /* dtype codes (equal to at::ScalarType) */
 #define TS_DTYPE_UINT8 0
@@ -340,6 +342,42 @@ int ts_clip_grad_norm(const ts_tensor *grads, int n, double max_norm, double *to
 int ts_bench_adam_loop(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, int n, int64_t iterations);
 /* For the conv benchmark: `iterations` conv2d forwards (and backwards when backward is true) in C++. */
 int ts_bench_conv_loop(ts_tensor x, ts_tensor weight, int64_t iterations, bool backward);
+
+/* ---- distributed (c10d) ---------------------------------------------------------------------- */
+
+/* Collectives over a c10d process group: "gloo" (CPU tensors) or "nccl" (CUDA tensors, CUDA builds only).
+ * Every rank must make the same calls in the same order with tensors of the same shapes and dtypes.
+ * Each call blocks until the collective is complete, at most about the group's timeout: a dead or stuck
+ * peer gives -1 and an error naming the rank and the cause, never a hang. After such a failure the group
+ * refuses further collectives and must be destroyed. A handle may be used from several threads (calls are
+ * serialised), but the ranks' call order is the caller's business. */
+
+/* reduce ops for ts_pg_all_reduce (AVG: sum, then divide by the world size; floating-point tensors only) */
+#define TS_PG_REDUCE_SUM 0
+#define TS_PG_REDUCE_AVG 1
+
+/* Whether the shim was built with the backend ("gloo", "nccl"; nccl also needs a CUDA device). */
+bool ts_pg_backend_available(const char *backend);
+/* Joins the group: rank 0 serves a TCPStore on master_addr:master_port, every rank connects to it, then
+ * the backend connects all ranks. Fails after timeout_ms when the others do not arrive. The timeout also
+ * bounds every later collective. Returns NULL on failure. */
+ts_pg ts_pg_create(const char *backend, const char *master_addr, int master_port, int rank, int world_size, int64_t timeout_ms);
+/* Leaves the group and frees the handle (NULL is ignored). */
+int ts_pg_destroy(ts_pg pg);
+int ts_pg_rank(ts_pg pg);
+int ts_pg_world_size(ts_pg pg);
+/* In place over n tensors; tensors of one dtype and device are packed into flat buffers of at most
+ * bucket_bytes (<= 0: one buffer per run of equal dtype and device), one collective per buffer. */
+int ts_pg_all_reduce(ts_pg pg, const ts_tensor *tensors, int n, int op, int64_t bucket_bytes);
+/* In place: every rank's n tensors get root's values (packed as in ts_pg_all_reduce). */
+int ts_pg_broadcast(ts_pg pg, const ts_tensor *tensors, int n, int root, int64_t bucket_bytes);
+/* For each of the n inputs (at least 1-D, the same shape on every rank) writes a new handle to outputs[i]:
+ * all ranks' inputs concatenated along dim 0 in rank order (world_size * d0 rows). Not differentiable. */
+int ts_pg_all_gather(ts_pg pg, const ts_tensor *inputs, int n, ts_tensor *outputs);
+/* Writes world_size new handles to outputs (capacity must be at least world_size): rank r's input in
+ * outputs[r]. Returns world_size or -1. */
+int ts_pg_all_gather_list(ts_pg pg, ts_tensor input, ts_tensor *outputs, int capacity);
+int ts_pg_barrier(ts_pg pg);
 
 #ifdef __cplusplus
 }

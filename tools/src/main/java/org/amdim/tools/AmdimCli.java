@@ -30,6 +30,9 @@ import picocli.CommandLine.Spec;
             TrainCommand.class,
             EvalCommand.class,
             ExportCommand.class,
+            ViewsCommand.class,
+            SegmentCommand.class,
+            PlotCommand.class,
         })
 public final class AmdimCli implements Callable<Integer> {
     /** Exit code of a successful command. */
