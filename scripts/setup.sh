@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on Debian, if it is missing: libtorch with headers (CPU),
-# OpenBLAS (replaces the slow reference BLAS libtorch would otherwise use) and Fashion-MNIST (real data for
+# fonts for the PNG pictures the CLI draws, the Gloo headers (libtorch-dev lacks them; the shim's distributed
+# unit needs them for c10d's ProcessGroupGloo), OpenBLAS (replaces the slow reference BLAS libtorch would otherwise use) and Fashion-MNIST (real data for
 # tests and the demo run). Idempotent: does nothing when everything is present.
 set -euo pipefail
 
-packages=(libtorch-dev libopenblas0-pthread dataset-fashion-mnist g++ make)
+packages=(libtorch-dev libgloo-dev libopenblas0-pthread dataset-fashion-mnist g++ make fontconfig fonts-dejavu-core
+          libfreetype6)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

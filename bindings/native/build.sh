@@ -31,7 +31,7 @@ mkdir -p "$1" "$2"
 out="$(cd "$1" && pwd)"
 copy="$(cd "$2" && pwd)"
 
-install_help="Install libtorch with:  sudo apt-get install -y libtorch-dev libopenblas0-pthread
+install_help="Install libtorch with:  sudo apt-get install -y libtorch-dev libgloo-dev libopenblas0-pthread
 or point LIBTORCH at a libtorch directory (one with include/ and lib/: the libtorch zip from pytorch.org,
 or a pip torch install: export LIBTORCH=\$(python3 -c 'import torch,os;print(os.path.dirname(torch.__file__))'))"
 

@@ -366,8 +366,8 @@ ts_pg ts_pg_create(const char *backend, const char *master_addr, int master_port
 int ts_pg_destroy(ts_pg pg);
 int ts_pg_rank(ts_pg pg);
 int ts_pg_world_size(ts_pg pg);
-/* In place over n tensors; tensors of one dtype and device are packed into flat buffers of at most
- * bucket_bytes (<= 0: one buffer per run of equal dtype and device), one collective per buffer. */
+/* In place over n tensors; the tensors of each dtype and device are packed, in list order, into flat
+ * buffers of at most bucket_bytes (<= 0: one buffer per dtype and device), one collective per buffer. */
 int ts_pg_all_reduce(ts_pg pg, const ts_tensor *tensors, int n, int op, int64_t bucket_bytes);
 /* In place: every rank's n tensors get root's values (packed as in ts_pg_all_reduce). */
 int ts_pg_broadcast(ts_pg pg, const ts_tensor *tensors, int n, int root, int64_t bucket_bytes);

@@ -164,33 +164,55 @@ void wait(ts_pg_s &g, const c10::intrusive_ptr<c10d::Work> &work) {
   }
 }
 
-// A run of consecutive tensors of one dtype and device packed into one flat buffer (or used in place when it is
-// a single contiguous tensor).
+// Tensors of one dtype and device packed into one flat buffer (or used in place when it is a single contiguous
+// tensor); `index` holds their positions in the caller's list.
 struct Bucket {
   std::vector<at::Tensor> tensors;
+  std::vector<size_t> index;
   at::Tensor flat;
   bool in_place = false;
 };
 
+// Groups the tensors by dtype and device (groups in order of first appearance, tensors in list order within a
+// group, so that every rank packs identically), then cuts each group into buckets of at most bucket_bytes (a
+// tensor larger than that gets a bucket of its own; bucket_bytes <= 0: one bucket per group).
 std::vector<Bucket> buckets(const std::vector<at::Tensor> &ts, int64_t bucket_bytes) {
-  std::vector<Bucket> out;
-  int64_t bytes = 0;
-  for (const auto &t : ts) {
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < ts.size(); i++) {
+    const at::Tensor &t = ts[i];
     if (!t.defined()) ts::fail("an undefined tensor cannot take part in a collective");
     if (t.layout() != c10::kStrided) ts::fail("collectives need dense (strided) tensors");
-    const int64_t nb = t.numel() * static_cast<int64_t>(t.element_size());
-    bool same = !out.empty() && out.back().tensors.front().scalar_type() == t.scalar_type() &&
-                out.back().tensors.front().device() == t.device();
-    if (!same || (bucket_bytes > 0 && bytes + nb > bucket_bytes)) {
-      out.emplace_back();
-      bytes = 0;
+    bool placed = false;
+    for (auto &g : groups) {
+      const at::Tensor &first = ts[g.front()];
+      if (first.scalar_type() == t.scalar_type() && first.device() == t.device()) {
+        g.push_back(i);
+        placed = true;
+        break;
+      }
     }
-    out.back().tensors.push_back(t);
-    bytes += nb;
+    if (!placed) groups.push_back({i});
+  }
+  std::vector<Bucket> out;
+  for (const auto &g : groups) {
+    int64_t bytes = 0;
+    bool open = false;
+    for (size_t i : g) {
+      const at::Tensor &t = ts[i];
+      const int64_t nb = t.numel() * static_cast<int64_t>(t.element_size());
+      if (!open || (bucket_bytes > 0 && bytes + nb > bucket_bytes && bytes > 0)) {
+        out.emplace_back();
+        bytes = 0;
+        open = true;
+      }
+      out.back().tensors.push_back(t);
+      out.back().index.push_back(i);
+      bytes += nb;
+    }
   }
   for (auto &b : out) {
     if (b.tensors.size() == 1 && b.tensors.front().is_contiguous()) {
-      b.flat = b.tensors.front();
+      b.flat = b.tensors.front().view({-1});  // shares the storage: in-place collectives write the tensor itself
       b.in_place = true;
     } else {
       std::vector<at::Tensor> flat;
@@ -360,7 +382,7 @@ TS_API int ts_pg_all_gather(ts_pg pg, const ts_tensor *inputs, int n, ts_tensor 
     c10::AutoGradMode no_grad(false);
     std::vector<at::Tensor> results(ts.size());
     collective(g, "all_gather", [&] {
-      // One collective per dtype/device run: every rank's packed inputs arrive as one flat tensor per rank.
+      // One collective per dtype and device: every rank's packed inputs arrive as one flat tensor per rank.
       auto bs = buckets(ts, 0);
       std::vector<std::vector<at::Tensor>> gathered(bs.size());
       std::vector<c10::intrusive_ptr<c10d::Work>> works;
@@ -374,15 +396,15 @@ TS_API int ts_pg_all_gather(ts_pg pg, const ts_tensor *inputs, int n, ts_tensor 
         gathered[i] = outs[0];
       }
       for (auto &w : works) wait(g, w);
-      size_t k = 0;
       for (size_t i = 0; i < bs.size(); i++) {
         int64_t offset = 0;
-        for (const auto &t : bs[i].tensors) {
+        for (size_t j = 0; j < bs[i].tensors.size(); j++) {
+          const at::Tensor &t = bs[i].tensors[j];
           const int64_t numel = t.numel();
           std::vector<at::Tensor> parts;
           parts.reserve(gathered[i].size());
           for (const auto &flat : gathered[i]) parts.push_back(flat.narrow(0, offset, numel).view(t.sizes()));
-          results[k++] = at::cat(parts, 0);
+          results[bs[i].index[j]] = at::cat(parts, 0);
           offset += numel;
         }
       }

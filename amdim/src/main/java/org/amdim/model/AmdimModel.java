@@ -201,33 +201,96 @@ public final class AmdimModel extends Module {
      * @param src5Index2 the same for view 2
      */
     public StepOutput forwardStep(Tensor x1, Tensor x2, Tensor labels, long[] src5Index1, long[] src5Index2) {
-        if (labels.dtype() != DType.INT64) {
-            throw new IllegalArgumentException("labels must be int64, got " + labels.dtype());
-        }
+        checkLabels(labels);
         // Everything is created in this scope, so an exception part-way frees it all.
         try (var scope = TensorScope.open()) {
             Features f1 = encoder.encode(x1);
             Features f2 = encoder.encode(x2);
-            NceLosses losses = nce.forward(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), src5Index1, src5Index2);
-            Tensor labels2 = Tensor.cat(List.of(labels, labels), 0);
-            EvaluatorLogits logits = evaluator.logits(Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
-            Tensor g2l = losses.g2l();
-            Tensor inf = g2l.add(losses.lgtReg());
-            Tensor clsMlp = ClassifierLoss.lossXent(logits.mlp(), labels2);
-            Tensor clsLin = ClassifierLoss.lossXent(logits.lin(), labels2);
-            Tensor cls = clsMlp.add(clsLin);
-            Tensor opt = inf.add(cls);
-            MixtureLoss mix = null;
-            if (mixture != null) {
-                mix = mixture.loss(f1.r1(), f1.r7(), f2.r1(), f2.r7());
-                opt = opt.add(mix.loss());
-            }
-            ClassifierLoss.Accuracy accMlp = ClassifierLoss.accuracy(logits.mlp(), labels2);
-            ClassifierLoss.Accuracy accLin = ClassifierLoss.accuracy(logits.lin(), labels2);
-            keepAll(scope, f1, f2, losses, mix, logits);
-            return new StepOutput(losses, mix, scope.keep(g2l), scope.keep(inf), scope.keep(clsMlp),
-                    scope.keep(clsLin), scope.keep(cls), scope.keep(opt), logits, accMlp, accLin, f1, f2);
+            return losses(scope, f1, f2, labels, src5Index1, src5Index2);
         }
+    }
+
+    /**
+     * The forward pass of one data-parallel training step: this process encodes its own images (its batch norms see
+     * only them), {@code gather} assembles the features and labels of all processes, and the rest of the step is
+     * {@link #forwardStep(Tensor, Tensor, Tensor, long[], long[])} on the global batch: the NCE negatives come
+     * from every process's images, and the classifiers see every image. Every process therefore computes the same
+     * losses (the values one process holding the global batch computes, with batch norm per process), and the
+     * gradients of {@link StepOutput#lossOpt()} averaged over the processes are that process's gradients; see
+     * {@code org.amdim.train.DataParallel}. The output's features are the global ones.
+     *
+     * @param x1         (n, 3, S, S) this process's first views
+     * @param x2         (n, 3, S, S) the second views of the same images
+     * @param labels     (n) int64 classes
+     * @param src5Index1 one 5×5 location per image of the <em>global</em> batch (worldSize·n), view 1; the same
+     *                   on every process
+     * @param src5Index2 the same for view 2
+     * @param gather     the exchange with the other processes
+     */
+    public StepOutput forwardStep(Tensor x1, Tensor x2, Tensor labels, long[] src5Index1, long[] src5Index2,
+            FeatureGather gather) {
+        checkLabels(labels);
+        try (var scope = TensorScope.open()) {
+            Features f1 = encoder.encode(x1);
+            Features f2 = encoder.encode(x2);
+            List<Tensor> all = gather.gather(List.of(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), labels));
+            // The local handles go with the scope; autograd keeps what the backward pass needs.
+            Features g1 = new Features(all.get(0), all.get(1), all.get(2));
+            Features g2 = new Features(all.get(3), all.get(4), all.get(5));
+            return losses(scope, g1, g2, all.get(6), src5Index1, src5Index2);
+        }
+    }
+
+    /**
+     * The part of {@link #forwardStep(Tensor, Tensor, Tensor, long[], long[])} after the encoder: the NCE terms, the
+     * classifiers and the total loss for features computed elsewhere (for instance batch by batch, with a batch norm
+     * per part, as data-parallel training does). The features stay the caller's; the output holds its own handles
+     * to them.
+     *
+     * @param view1 the encoder's outputs for the first views (B images)
+     * @param view2 the encoder's outputs for the second views
+     * @param labels (B) int64 classes
+     * @param src5Index1 one 5×5 location per image, view 1
+     * @param src5Index2 the same for view 2
+     */
+    public StepOutput forwardLosses(Features view1, Features view2, Tensor labels, long[] src5Index1,
+            long[] src5Index2) {
+        checkLabels(labels);
+        try (var scope = TensorScope.open()) {
+            Features f1 = new Features(view1.r1().alias(), view1.r5().alias(), view1.r7().alias());
+            Features f2 = new Features(view2.r1().alias(), view2.r5().alias(), view2.r7().alias());
+            return losses(scope, f1, f2, labels, src5Index1, src5Index2);
+        }
+    }
+
+    private static void checkLabels(Tensor labels) {
+        if (labels.dtype() != DType.INT64) {
+            throw new IllegalArgumentException("labels must be int64, got " + labels.dtype());
+        }
+    }
+
+    /** The step's losses from both views' features, all created in (and kept out of) {@code scope}. */
+    private StepOutput losses(TensorScope scope, Features f1, Features f2, Tensor labels, long[] src5Index1,
+            long[] src5Index2) {
+        NceLosses losses = nce.forward(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), src5Index1, src5Index2);
+        Tensor labels2 = Tensor.cat(List.of(labels, labels), 0);
+        EvaluatorLogits logits = evaluator.logits(Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
+        Tensor g2l = losses.g2l();
+        Tensor inf = g2l.add(losses.lgtReg());
+        Tensor clsMlp = ClassifierLoss.lossXent(logits.mlp(), labels2);
+        Tensor clsLin = ClassifierLoss.lossXent(logits.lin(), labels2);
+        Tensor cls = clsMlp.add(clsLin);
+        Tensor opt = inf.add(cls);
+        MixtureLoss mix = null;
+        if (mixture != null) {
+            mix = mixture.loss(f1.r1(), f1.r7(), f2.r1(), f2.r7());
+            opt = opt.add(mix.loss());
+        }
+        ClassifierLoss.Accuracy accMlp = ClassifierLoss.accuracy(logits.mlp(), labels2);
+        ClassifierLoss.Accuracy accLin = ClassifierLoss.accuracy(logits.lin(), labels2);
+        keepAll(scope, f1, f2, losses, mix, logits);
+        return new StepOutput(losses, mix, scope.keep(g2l), scope.keep(inf), scope.keep(clsMlp),
+                scope.keep(clsLin), scope.keep(cls), scope.keep(opt), logits, accMlp, accLin, f1, f2);
     }
 
     /** Moves the parts' tensors out of the step's scope so the output owns them. */

@@ -1,6 +1,8 @@
 package org.amdim.train;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -38,10 +40,16 @@ import org.amdim.tensor.Torch;
  * TrainConfig cfg = TrainConfig.defaults().toBuilder().epochs(10).output(Path.of("runs/x")).build();
  * TrainResult r = new Trainer(cfg).run(null);
  * }</pre>
+ *
+ * <p>Data-parallel: with a {@link DistributedConfig}, each of the processes trains on its own shard with
+ * {@link TrainConfig#batchSize()} images per step (the global batch is {@code worldSize} times that), through a
+ * {@link DataParallel}; only rank 0 writes checkpoints, metrics and progress, and every rank resumes from the same
+ * checkpoint.
  */
 public final class Trainer {
     private final TrainConfig config;
     private final ProgressReporter progress;
+    private final DistributedConfig distributed;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
 
     /** A trainer printing progress to standard output. */
@@ -51,8 +59,17 @@ public final class Trainer {
 
     /** A trainer with its own progress reporter. */
     public Trainer(TrainConfig config, ProgressReporter progress) {
+        this(config, progress, null);
+    }
+
+    /**
+     * A trainer that is one process of a data-parallel run (null: a single process). Only rank 0 reports to
+     * {@code progress}.
+     */
+    public Trainer(TrainConfig config, ProgressReporter progress, DistributedConfig distributed) {
         this.config = config;
         this.progress = progress;
+        this.distributed = distributed;
     }
 
     /** Asks the loop to checkpoint and return after the current step (thread-safe; used on Ctrl-C). */
@@ -100,17 +117,30 @@ public final class Trainer {
                     + config.encoder().inputSize() + " inputs but " + config.dataset() + " gives " + preset.outputSize());
         }
         CheckpointStore store = new CheckpointStore(config.output(), 2);
-        AmdimModel model = buildModel(config);
-        model.to(config.device());
-        try (model;
+        DataParallel dp = distributed == null ? null : DataParallel.join(distributed);
+        AmdimModel model;
+        try {
+            model = buildModel(config);
+            model.to(config.device());
+        } catch (RuntimeException e) {
+            if (dp != null) {
+                dp.close();
+            }
+            throw e;
+        }
+        boolean main = dp == null || dp.isMain();
+        int world = dp == null ? 1 : dp.worldSize();
+        ProgressReporter progress = main ? this.progress
+                : new ProgressReporter(new PrintStream(OutputStream.nullOutputStream()), false, Integer.MAX_VALUE);
+        try (dp; model;
                 Adam optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
                         new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
-                MetricsLog metrics = new MetricsLog(config.output())) {
+                MetricsLog metrics = main ? new MetricsLog(config.output()) : null) {
             long step = 0;
             LoaderPosition start = LoaderPosition.START;
             if (resumeFrom != null) {
                 try (CheckpointStore.Checkpoint ckpt = CheckpointStore.load(resumeFrom)) {
-                    checkCompatible(ckpt.metadata());
+                    checkCompatible(ckpt.metadata(), world);
                     model.loadStateDict(ckpt.model(), true);
                     optimizer.loadStateDict(ckpt.optimizer());
                     step = ckpt.step();
@@ -119,8 +149,14 @@ public final class Trainer {
                     progress.line("resumed from " + ckpt.path() + " at step " + step + ", epoch " + (start.epoch() + 1));
                 }
             }
+            if (dp != null) {
+                dp.broadcastState(model);
+            }
             LoaderConfig lc = LoaderConfig.of(config.batchSize()).withSeed(config.seed()).withDropLast(true)
                     .withWorkers(config.workers()).withStart(start);
+            if (dp != null) {
+                lc = dp.shard(lc);
+            }
             model.train();
             LrSchedule schedule = LrSchedule.linearWarmup(config.warmupSteps())
                     .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
@@ -154,10 +190,15 @@ public final class Trainer {
                         try (hb; BatchTensors b = BatchTensors.of(hb, config.device())) {
                             // Dropout and the NCE source locations depend only on (seed, step): exact resume.
                             Torch.manualSeed(StepSeeds.of(config.seed(), step));
-                            long[][] src = sourceLocations(config.seed(), step, (int) b.size());
-                            try (StepOutput out = model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])) {
+                            long[][] src = sourceLocations(config.seed(), step, (int) b.size() * world);
+                            try (StepOutput out = dp == null
+                                    ? model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])
+                                    : model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1], dp)) {
                                 optimizer.zeroGrad();
                                 out.lossOpt().backward();
+                                if (dp != null) {
+                                    dp.averageGradients(model.parameters());
+                                }
                                 optimizer.step();
                                 lossValue = out.lossOpt().item();
                                 if ((step + 1) % config.logEvery() == 0) {
@@ -168,11 +209,11 @@ public final class Trainer {
                         step++;
                         long dt = System.nanoTime() - t0;
                         trainNanos += dt;
-                        imagesSeen += config.batchSize();
-                        double imgPerSec = config.batchSize() / (dt / 1e9);
+                        imagesSeen += (long) config.batchSize() * world;
+                        double imgPerSec = (double) config.batchSize() * world / (dt / 1e9);
                         emaImgPerSec = emaImgPerSec == 0 ? imgPerSec : 0.9 * emaImgPerSec + 0.1 * imgPerSec;
                         lastLoss = lossValue;
-                        if (row != null) {
+                        if (row != null && main) {
                             row.put("step", (double) step);
                             row.put("epoch", (double) epoch);
                             row.put("lr", optimizer.paramGroups().get(0).lr());
@@ -180,13 +221,15 @@ public final class Trainer {
                             row.put("elapsed_s", trainNanos / 1e9);
                             metrics.write("step", row);
                         }
-                        double eta = (totalSteps - step) * config.batchSize() / Math.max(emaImgPerSec, 1e-9);
+                        double eta = (totalSteps - step) * config.batchSize() * world / Math.max(emaImgPerSec, 1e-9);
                         progress.step(epoch, batchIndex, batches, step, lossValue, emaImgPerSec, eta);
                         boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
-                        if (periodic || stopRequested.get()) {
-                            lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                        // A stop asked of any process stops them all at the same step.
+                        boolean stop = dp == null ? stopRequested.get() : dp.anyTrue(stopRequested.get());
+                        if ((periodic || stop) && main) {
+                            lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
                         }
-                        if (stopRequested.get()) {
+                        if (stop) {
                             progress.line("stopped on request at step " + step + "; checkpoint " + lastCheckpoint);
                             interrupted = true;
                             break outer;
@@ -213,13 +256,15 @@ public final class Trainer {
                             row.put("test_acc_lin", lastTest.linear());
                         }
                         row.put("elapsed_s", trainNanos / 1e9);
-                        metrics.write("epoch", row);
-                        lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                        if (main) {
+                            metrics.write("epoch", row);
+                            lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
+                        }
                     }
                 }
-                if (!interrupted && (lastCheckpoint == null || !lastCheckpoint.getFileName().toString()
+                if (main && !interrupted && (lastCheckpoint == null || !lastCheckpoint.getFileName().toString()
                         .equals(String.format("checkpoint-%09d.safetensors", step)))) {
-                    lastCheckpoint = save(store, model, optimizer, step, loader.position());
+                    lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
                 }
                 ctrlC.finished();
                 return new TrainResult(step, loader.position().epoch(), lastLoss,
@@ -249,11 +294,15 @@ public final class Trainer {
         return row;
     }
 
-    private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, long step, LoaderPosition position)
-            throws IOException {
+    private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, long step, LoaderPosition position,
+            int world) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(config.describe());
         meta.put("epoch", Integer.toString(position.epoch()));
         meta.put("batch", Integer.toString(position.batch()));
+        if (world > 1) {
+            // the loader position counts per-process batches: it means the same only with as many processes
+            meta.put("world_size", Integer.toString(world));
+        }
         var optState = optimizer.stateDict();
         try {
             return store.save(step, model.stateDict(), optState, meta);
@@ -262,12 +311,17 @@ public final class Trainer {
         }
     }
 
-    private void checkCompatible(Map<String, String> meta) {
+    private void checkCompatible(Map<String, String> meta, int world) {
         String want = config.encoder().toString();
         String got = meta.get("encoder");
         if (got != null && !got.equals(want)) {
             throw new IllegalArgumentException("the checkpoint was trained with encoder " + got
                     + " but this run is configured with " + want);
+        }
+        int saved = Integer.parseInt(meta.getOrDefault("world_size", "1"));
+        if (saved != world) {
+            throw new IllegalArgumentException("the checkpoint was written by a run of " + saved
+                    + " process(es); resume it with the same number (this run has " + world + ")");
         }
     }
 

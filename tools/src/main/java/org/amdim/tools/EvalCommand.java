@@ -1,10 +1,12 @@
 package org.amdim.tools;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.amdim.data.ImageDataset;
+import org.amdim.data.io.Stl10Dataset;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
 import org.amdim.tensor.Device;
@@ -16,12 +18,18 @@ import org.amdim.train.ModelCheckpoints;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code amdim eval}: linear evaluation of a trained (or, for comparison, randomly initialised) encoder. */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
         description = "Linear evaluation: train linear and MLP classifiers on frozen encoder features; report top-1.")
 public final class EvalCommand implements Callable<Integer> {
+    // Output goes through picocli's writer, so in-process callers (tests, embedding tools) can capture it.
+    @Spec
+    private CommandSpec command;
+
     @Option(names = "--checkpoint", required = true, description = "Checkpoint file or run directory.")
     Path checkpoint;
 
@@ -61,8 +69,11 @@ public final class EvalCommand implements Callable<Integer> {
         Torch.setNumThreads(threads);
         Device dev = Device.parse(device);
         DatasetSpec spec = data.spec();
-        ImageDataset train = spec.open(true);
-        ImageDataset test = spec.open(false);
+        ImageDataset test = spec.open(false); // first: it checks the directory and names it when missing
+        // STL-10's training split for self-supervision is train+unlabeled; its 100k unlabelled images would be
+        // encoded and then dropped here, so the classifiers read the 5k labelled training images directly.
+        ImageDataset train = spec.kind() == DatasetSpec.Kind.STL10
+                ? Stl10Dataset.open(spec.path(), Stl10Dataset.Split.TRAIN) : spec.open(true);
         AmdimModel model;
         if (randomInit) {
             AmdimConfig cfg;
@@ -80,9 +91,11 @@ public final class EvalCommand implements Callable<Integer> {
             long t0 = System.nanoTime();
             LinearEvaluation.Result r = LinearEvaluation.run(model.encoder(), train, test, spec.preset(),
                     test.numClasses(), o, dev);
-            System.out.printf(Locale.ROOT, "%s encoder: linear top-1 %.4f, MLP top-1 %.4f (%d train / %d test images,"
+            PrintWriter out = command.commandLine().getOut();
+            out.printf(Locale.ROOT, "%s encoder: linear top-1 %.4f, MLP top-1 %.4f (%d train / %d test images,"
                     + " %.0f s)%n", randomInit ? "random" : "trained", r.linear(), r.mlp(), r.trainImages(),
                     r.testImages(), (System.nanoTime() - t0) / 1e9);
+            out.flush();
         }
         return 0;
     }

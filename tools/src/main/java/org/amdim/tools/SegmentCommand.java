@@ -38,12 +38,15 @@ import picocli.CommandLine.Spec;
 /**
  * {@code amdim segment}: the mixture heads' segmentation read-out as a PNG. For the first {@code --count} test
  * images it runs {@link AmdimModel#segment} (every 7×7 location of the local feature map assigned to the mixture
- * component that matches it best) and draws each image beside a copy overlaid with its component map, upsampled
- * (nearest) to the image size, one colour per component; a legend gives each component's share of the locations.
+ * component that matches it best) and draws each image beside a gray copy overlaid with its component map,
+ * upsampled (nearest) to the image size, one colour per component, with white lines between regions of different
+ * components; a legend gives each component's share of the locations.
  */
 @Command(name = "segment", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Overlay the mixture components' assignment maps (7x7) on test images, as a PNG (needs a"
-                + " checkpoint trained with --mixture K).")
+        description = {"Overlay the mixture components' assignment maps (7x7) on test images, as a PNG (needs a"
+                + " checkpoint trained with --mixture K).",
+            "Pass the dataset the checkpoint was trained on (the same --dataset and --data); its first --count test"
+                + " images are segmented."})
 public final class SegmentCommand implements Callable<Integer> {
     /** Pixels between tiles. */
     static final int GAP = 4;
@@ -71,7 +74,8 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "Enlargement factor (nearest neighbour); 0 picks one that makes tiles about 128 px.")
     int scale;
 
-    @Option(names = "--alpha", defaultValue = "0.45", description = "Opacity of the colour overlay (0..1).")
+    @Option(names = "--alpha", defaultValue = "0.55",
+            description = "Opacity of the colour overlay over the gray image (0..1).")
     double alpha;
 
     @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
@@ -121,10 +125,19 @@ public final class SegmentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException(test.name() + " has " + test.size()
                         + " image(s); segmenting needs at least 2");
             }
+            int k = model.mixture().components();
+            int factor = scale > 0 ? scale : Math.max(1, ViewsCommand.AUTO_TILE / side);
+            int perRow = Math.min(columns, n);
+            int rows = (n + perRow - 1) / perRow;
+            int cols = 2 * perRow;
+            int tile = side * factor;
+            int width = cols * tile + (cols + 1) * GAP;
+            int legendLines = legendLines(k, width);
+            GridLayout layout = new GridLayout(rows, cols, tile, tile, GAP, ImageGrid.LABEL_BAND,
+                    legendLines * LEGEND_LINE + GAP);
             model.to(dev);
             float[] x = testViews(test, preset, batch);
             long[] map;
-            int k = model.mixture().components();
             int mh;
             int mw;
             try (var scope = TensorScope.open()) {
@@ -135,15 +148,6 @@ public final class SegmentCommand implements Callable<Integer> {
                     map = a.map().to(Device.CPU).toLongArray();
                 }
             }
-            int factor = scale > 0 ? scale : Math.max(1, ViewsCommand.AUTO_TILE / side);
-            int perRow = Math.min(columns, n);
-            int rows = (n + perRow - 1) / perRow;
-            int cols = 2 * perRow;
-            int tile = side * factor;
-            int width = cols * tile + (cols + 1) * GAP;
-            int legendLines = legendLines(k, width);
-            GridLayout layout = new GridLayout(rows, cols, tile, tile, GAP, ImageGrid.LABEL_BAND,
-                    legendLines * LEGEND_LINE + GAP);
             ImageGrid grid = new ImageGrid(layout);
             Denormalizer denorm = new Denormalizer(preset.normalization());
             int length = 3 * side * side;
@@ -156,7 +160,7 @@ public final class SegmentCommand implements Callable<Integer> {
                     usage[cells[c]]++;
                 }
                 grid.place(i / perRow, 2 * (i % perRow), img);
-                grid.place(i / perRow, 2 * (i % perRow) + 1, overlay(img, cells, mh, mw, alpha));
+                grid.place(i / perRow, 2 * (i % perRow) + 1, overlay(img, cells, mh, mw, alpha, factor));
             }
             for (int c = 0; c < perRow; c++) {
                 grid.title(2 * c, "image");
@@ -192,29 +196,43 @@ public final class SegmentCommand implements Callable<Integer> {
     }
 
     /**
-     * {@code img} blended with the component colours: pixel (y, x) takes the colour of map cell
-     * ({@code y·mh/H}, {@code x·mw/W}), mixed in with opacity {@code alpha}.
+     * The overlay tile, {@code factor} times the size of {@code img}: the image in gray (so that the component
+     * colours stand out) blended with the colour of its map cell with opacity {@code alpha}, and a white line of
+     * one display pixel where a cell borders a cell of another component (on the cell's right and lower edge).
+     * Source pixel (y, x) lies in map cell ({@code y·mh/H}, {@code x·mw/W}).
      */
-    static BufferedImage overlay(BufferedImage img, int[] cells, int mh, int mw, double alpha) {
+    static BufferedImage overlay(BufferedImage img, int[] cells, int mh, int mw, double alpha, int factor) {
         int h = img.getHeight();
         int w = img.getWidth();
         int[] colors = new int[cells.length];
         for (int c = 0; c < cells.length; c++) {
             colors[c] = Palette.color(cells[c]).getRGB();
         }
-        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) {
-            int cy = y * mh / h;
-            for (int x = 0; x < w; x++) {
-                int over = colors[cy * mw + x * mw / w];
-                int under = img.getRGB(x, y);
-                out.setRGB(x, y, blend(under, over, alpha));
+        BufferedImage out = new BufferedImage(w * factor, h * factor, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h * factor; y++) {
+            int sy = y / factor;
+            int cy = sy * mh / h;
+            // The display row below, in source and map coordinates, to find borders.
+            int cyBelow = y + 1 < h * factor ? ((y + 1) / factor) * mh / h : cy;
+            for (int x = 0; x < w * factor; x++) {
+                int sx = x / factor;
+                int cx = sx * mw / w;
+                int cxRight = x + 1 < w * factor ? ((x + 1) / factor) * mw / w : cx;
+                int cell = cells[cy * mw + cx];
+                boolean border = cells[cy * mw + cxRight] != cell || cells[cyBelow * mw + cx] != cell;
+                out.setRGB(x, y, border ? 0xFFFFFF : blend(gray(img.getRGB(sx, sy)), colors[cy * mw + cx], alpha));
             }
         }
         return out;
     }
 
-    private static int blend(int under, int over, double alpha) {
+    /** The luma (ITU-R BT.601 weights) of an RGB pixel, as a gray RGB pixel. */
+    static int gray(int rgb) {
+        int v = (int) Math.round(0.299 * ((rgb >> 16) & 0xFF) + 0.587 * ((rgb >> 8) & 0xFF) + 0.114 * (rgb & 0xFF));
+        return v << 16 | v << 8 | v;
+    }
+
+    static int blend(int under, int over, double alpha) {
         int rgb = 0;
         for (int shift = 16; shift >= 0; shift -= 8) {
             double u = (under >> shift) & 0xFF;

@@ -90,15 +90,18 @@ public final class ViewsCommand implements Callable<Integer> {
         test.checkCompatible(images);
         Denormalizer denorm = new Denormalizer(preset.normalization());
 
-        LoaderConfig lc = LoaderConfig.of(count).withSeed(seed).withWorkers(1).withPrefetch(1)
+        // The first batch holds min(count, size) images (the last batch of an epoch is kept); sizing the picture
+        // first rejects an oversized request before any image is transformed.
+        int rows = Math.min(count, images.size());
+        GridLayout layout = new GridLayout(rows, 3, side * factor, side * factor, GAP, ImageGrid.LABEL_BAND, 0);
+        LoaderConfig lc = LoaderConfig.of(rows).withSeed(seed).withWorkers(1).withPrefetch(1)
                 .withStart(new LoaderPosition(epoch, 0));
-        ImageGrid grid;
+        ImageGrid grid = new ImageGrid(layout);
         int[] indices;
         try (DataLoader loader = new DataLoader(images, AmdimTransform.train(preset), lc)) {
             Iterator<HostBatch> it = loader.iterator();
             try (HostBatch batch = it.next()) {
                 int n = batch.size();
-                grid = new ImageGrid(new GridLayout(n, 3, side * factor, side * factor, GAP, ImageGrid.LABEL_BAND, 0));
                 float[] view1 = batch.view1().toArray(HostBatch.FLOAT_LE);
                 float[] view2 = batch.view2().toArray(HostBatch.FLOAT_LE);
                 int length = 3 * side * side;

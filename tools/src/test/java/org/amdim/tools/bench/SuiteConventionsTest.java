@@ -2,6 +2,7 @@ package org.amdim.tools.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.reflect.Field;
@@ -10,6 +11,8 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
+import org.amdim.data.augment.AugmentationPreset;
+import org.amdim.model.EncoderConfig;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
@@ -71,6 +74,78 @@ class SuiteConventionsTest {
             }
         }
         assertTrue(twins >= 5, "twins found: " + twins);
+    }
+
+    @Test
+    void everyImageCountNamesAPositiveIntParamOfItsClass() throws Exception {
+        int counted = 0;
+        for (Class<?> c : benchmarkClasses()) {
+            for (Method m : c.getMethods()) {
+                ImagesPerOp a = m.getAnnotation(ImagesPerOp.class);
+                if (a == null) {
+                    continue;
+                }
+                counted++;
+                assertNotNull(m.getAnnotation(Benchmark.class), m + " has @ImagesPerOp but is no @Benchmark");
+                Field f = c.getField(a.value());
+                assertEquals(int.class, f.getType(), f.toString());
+                Param p = f.getAnnotation(Param.class);
+                assertNotNull(p, f + " is no @Param");
+                for (String v : p.value()) {
+                    assertTrue(Integer.parseInt(v) > 0, f + " = " + v);
+                }
+            }
+        }
+        assertTrue(counted >= 4, "benchmarks counting images: " + counted);
+    }
+
+    @Test
+    void everyBenchmarkWithABatchParamCountsImages() throws Exception {
+        Set<Class<?>> batched = new LinkedHashSet<>();
+        for (Class<?> c : benchmarkClasses()) {
+            Field batch;
+            try {
+                batch = c.getField("batch");
+            } catch (NoSuchFieldException e) {
+                continue;
+            }
+            if (batch.getAnnotation(Param.class) == null) {
+                continue;
+            }
+            batched.add(c);
+            for (Method m : c.getMethods()) {
+                if (m.getAnnotation(Benchmark.class) != null) {
+                    ImagesPerOp a = m.getAnnotation(ImagesPerOp.class);
+                    assertNotNull(a, m + " has a batch param but does not say it counts images");
+                    assertEquals("batch", a.value(), m.toString());
+                }
+            }
+        }
+        assertEquals(Set.of(TrainStepBench.class, EncoderBench.class, AugmentationBench.class), batched);
+    }
+
+    @Test
+    void everyPresetParamValueIsAKnownPreset() throws Exception {
+        int presets = 0;
+        for (Class<?> c : benchmarkClasses()) {
+            Field f;
+            try {
+                f = c.getField("preset");
+            } catch (NoSuchFieldException e) {
+                continue;
+            }
+            for (String v : f.getAnnotation(Param.class).value()) {
+                assertEquals(v, BenchPreset.named(v).name());
+                presets++;
+            }
+        }
+        assertTrue(presets >= 6, "preset values: " + presets);
+        assertEquals(EncoderConfig.stl10Default(), BenchPreset.named("stl10").encoder());
+        assertEquals(AugmentationPreset.STL64, BenchPreset.named("stl10").augmentation());
+        assertEquals(96, BenchPreset.named("stl10").sourceSide());
+        assertEquals(EncoderConfig.cifar10Default(), BenchPreset.named("cifar10").encoder());
+        var e = assertThrows(IllegalArgumentException.class, () -> BenchPreset.named("cifar"));
+        assertTrue(e.getMessage().contains("cifar10, stl10, imagenet"), e.getMessage());
     }
 
     @Test

@@ -1,0 +1,180 @@
+package org.amdim.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.amdim.data.DataLoader;
+import org.amdim.data.HostBatch;
+import org.amdim.data.ImageDataset;
+import org.amdim.data.LoaderConfig;
+import org.amdim.data.augment.AmdimTransform;
+import org.amdim.model.AmdimModel;
+import org.amdim.model.EncoderConfig;
+import org.amdim.model.StepOutput;
+import org.amdim.nn.optim.Adam;
+import org.amdim.nn.optim.LrSchedule;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+import org.amdim.tensor.Torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link Trainer} as two processes (JVMs, Gloo on 127.0.0.1): only rank 0 writes; the run equals one process training
+ * on the two shards' concatenated batches (with batch norm per shard); a resumed group continues bit for bit.
+ */
+class DistributedTrainerTest {
+    static final int IMAGES = 64;
+    static final int STEPS = 3;
+
+    /** The tiny configuration of the distributed tests: ndf 8, n_rkhs 32, n_depth 2, 8 images per rank. */
+    static TrainConfig tiny(Path out, int images, long maxSteps) {
+        return TrainConfig.defaults().toBuilder()
+                .dataset(DatasetSpec.synthetic(images))
+                .encoder(new EncoderConfig(32, 8, 32, 2, false))
+                .batchSize(8).epochs(5).maxSteps(maxSteps).lr(2e-3).warmupSteps(5)
+                .threads(1).workers(1).evalBatches(0).bnWarmupBatches(0).logEvery(1).checkpointEvery(1)
+                .output(out).build();
+    }
+
+    @Test
+    void twoProcessesTrainLikeOneOnTheConcatenatedBatchAndResumeExactly(@TempDir Path dir) throws Exception {
+        Path full = dir.resolve("full");
+        List<RankProcesses.Result> rs = RankProcesses.run(TrainerWorker.class, 2, 90, dir, full.toString(),
+                Long.toString(STEPS), "-");
+        for (RankProcesses.Result r : rs) {
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        try (Stream<Path> files = Files.list(full.resolve("rank1"))) {
+            assertEquals(List.of(), files.toList(), "rank 1 writes nothing");
+        }
+        Path ckpt3 = full.resolve("rank0").resolve("checkpoint-000000003.safetensors");
+        Path ckpt2 = full.resolve("rank0").resolve("checkpoint-000000002.safetensors");
+        assertTrue(Files.exists(ckpt3) && Files.exists(ckpt2), "rank 0 checkpoints every step");
+
+        // the same run resumed by the group from step 2
+        Path resumed = dir.resolve("resumed");
+        rs = RankProcesses.run(TrainerWorker.class, 2, 90, dir, resumed.toString(), Long.toString(STEPS),
+                ckpt2.toString());
+        for (RankProcesses.Result r : rs) {
+            assertEquals(0, r.exitCode(), r::toString);
+        }
+        try (var a = CheckpointStore.load(ckpt3);
+                var b = CheckpointStore.load(resumed.resolve("rank0").resolve("checkpoint-000000003.safetensors"))) {
+            assertEquals("2", a.metadata().get("world_size"));
+            for (var e : a.model().entrySet()) {
+                assertArrayEquals(e.getValue().toDoubleArray(), b.model().get(e.getKey()).toDoubleArray(), 0.0,
+                        "resumed model " + e.getKey());
+            }
+            for (var e : a.optimizer().entrySet()) {
+                assertArrayEquals(e.getValue().toDoubleArray(), b.optimizer().get(e.getKey()).toDoubleArray(), 0.0,
+                        "resumed optimizer " + e.getKey());
+            }
+        }
+
+        // one process on the concatenated shards
+        long live = Tensor.liveHandles();
+        TrainConfig c = tiny(dir.resolve("reference"), IMAGES, STEPS);
+        List<Double> refLosses = new ArrayList<>();
+        try (AmdimModel model = Trainer.buildModel(c);
+                Adam adam = new Adam(model.paramGroups(c.lr(), c.weightDecay()),
+                        new Adam.Options(c.beta1(), c.beta2(), c.eps(), false, false))) {
+            referenceRun(c, model, adam, refLosses);
+            List<Double> losses = stepLosses(full.resolve("rank0"));
+            assertEquals(STEPS, losses.size());
+            for (int k = 0; k < STEPS; k++) {
+                assertEquals(refLosses.get(k), losses.get(k), 2e-5 * Math.abs(refLosses.get(k)),
+                        "loss of step " + (k + 1) + ": one process " + refLosses + ", two " + losses);
+            }
+            try (var a = CheckpointStore.load(ckpt3)) {
+                for (var e : model.namedParameters().entrySet()) {
+                    float[] want = e.getValue().toFloatArray();
+                    float[] got = a.model().get(e.getKey()).toFloatArray();
+                    // Adam turns tiny gradient differences near zero into at most lr-sized steps
+                    assertArrayEquals(want, got, (float) (c.lr() * STEPS), "parameter " + e.getKey());
+                    assertTrue(maxAbsDiff(want, got) < 1e-4, "parameter " + e.getKey() + " differs by "
+                            + maxAbsDiff(want, got));
+                }
+            }
+        }
+        assertEquals(live, Tensor.liveHandles(), "the reference leaves no native tensors behind");
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs(a[i] - b[i]));
+        }
+        return m;
+    }
+
+    /** The Trainer's loop, but over both shards' batches in one process (ShardedReference). */
+    private static void referenceRun(TrainConfig c, AmdimModel model, Adam adam, List<Double> losses)
+            throws IOException {
+        ImageDataset train = c.dataset().open(true);
+        var preset = c.dataset().preset();
+        LoaderConfig lc = LoaderConfig.of(c.batchSize()).withSeed(c.seed()).withDropLast(true).withWorkers(1);
+        LrSchedule schedule = LrSchedule.linearWarmup(c.warmupSteps())
+                .times(LrSchedule.multiStep(c.milestones(), c.gamma()));
+        model.train();
+        try (DataLoader l0 = new DataLoader(train, AmdimTransform.train(preset), lc.withShard(0, 2));
+                DataLoader l1 = new DataLoader(train, AmdimTransform.train(preset), lc.withShard(1, 2))) {
+            Iterator<HostBatch> i0 = l0.iterator();
+            Iterator<HostBatch> i1 = l1.iterator();
+            for (int step = 0; step < STEPS; step++) {
+                try (HostBatch h0 = i0.next(); HostBatch h1 = i1.next();
+                        BatchTensors b0 = BatchTensors.of(h0, Device.CPU);
+                        BatchTensors b1 = BatchTensors.of(h1, Device.CPU);
+                        var scope = TensorScope.open()) {
+                    schedule.apply(adam, step, 0);
+                    Torch.manualSeed(Trainer.StepSeeds.of(c.seed(), step));
+                    long[][] src = Trainer.sourceLocations(c.seed(), step, 2 * c.batchSize());
+                    Tensor labels = Tensor.cat(List.of(b0.labels(), b1.labels()), 0);
+                    try (StepOutput out = ShardedReference.forward(model, List.of(b0.x1(), b1.x1()),
+                            List.of(b0.x2(), b1.x2()), labels, src[0], src[1])) {
+                        adam.zeroGrad();
+                        out.lossOpt().backward();
+                        adam.step();
+                        losses.add(out.lossOpt().item());
+                    }
+                }
+            }
+        }
+    }
+
+    private static List<Double> stepLosses(Path run) throws IOException {
+        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+        int col = Arrays.asList(lines.get(0).split(",")).indexOf("loss_opt");
+        List<Double> out = new ArrayList<>();
+        for (String l : lines.subList(1, lines.size())) {
+            String[] f = l.split(",", -1);
+            if (f[0].equals("step")) {
+                out.add(Double.parseDouble(f[col]));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void theConfigurationIsChecked() {
+        DistributedConfig d = DistributedConfig.of(1, 2, "127.0.0.1:29500");
+        assertEquals("127.0.0.1", d.masterHost());
+        assertEquals(29500, d.masterPort());
+        assertFalse(d.isMain());
+        assertThrows(IllegalArgumentException.class, () -> DistributedConfig.of(2, 2, "h:1"));
+        assertThrows(IllegalArgumentException.class, () -> DistributedConfig.of(0, 2, "h"));
+        assertThrows(IllegalArgumentException.class, () -> DistributedConfig.of(0, 2, "h:x"));
+        assertEquals(d, DistributedConfig.fromEnvironment(Map.of("RANK", "1", "WORLD_SIZE", "2",
+                "MASTER_ADDR", "127.0.0.1", "MASTER_PORT", "29500")));
+    }
+}

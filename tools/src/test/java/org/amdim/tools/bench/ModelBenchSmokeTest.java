@@ -1,0 +1,93 @@
+package org.amdim.tools.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+
+import org.amdim.data.augment.AugmentationPreset;
+import org.amdim.model.EncoderConfig;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+import org.amdim.tools.NoLeaks;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The model-scale benchmarks' bodies on small sizes, called directly (no JMH): they do their work, free every
+ * tensor in tear-down and stop the loader's threads.
+ */
+@ExtendWith(NoLeaks.class)
+class ModelBenchSmokeTest {
+    /** A 32×32 encoder small enough for a test: ndf 8, n_rkhs 32, one unit per block. */
+    private static final EncoderConfig SMALL = new EncoderConfig(32, 8, 32, 1, false);
+
+    @Test
+    void trainStepUpdatesTheParameters() {
+        TrainStepBench b = new TrainStepBench();
+        b.setup(SMALL, 4);
+        try {
+            Tensor stem = b.model().encoder().parameters().get(0);
+            float[] before = stem.toFloatArray();
+            double loss = b.step();
+            assertTrue(Double.isFinite(loss), "loss " + loss);
+            assertFalse(Arrays.equals(before, stem.toFloatArray()), "Adam moved the stem's weights");
+            assertTrue(Double.isFinite(b.step()));
+        } finally {
+            b.tearDown();
+        }
+        assertNull(b.model());
+    }
+
+    @Test
+    void encoderForwardAndBackward() {
+        EncoderBench b = new EncoderBench();
+        b.setup(SMALL, 2);
+        try {
+            assertTrue(Double.isFinite(b.forward()));
+            Tensor stem = b.encoder().parameters().get(0);
+            assertNull(stem.grad(), "the forward alone records no gradient");
+            assertTrue(Double.isFinite(b.forwardBackward()));
+            try (var _ = TensorScope.open()) {
+                Tensor g = stem.grad();
+                assertNotNull(g, "backward reached the stem");
+                assertTrue(g.abs().sum().item() > 0);
+            }
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @Test
+    void augmentationRunsAcrossEpochsAndStopsItsWorkers() {
+        AugmentationBench b = new AugmentationBench();
+        b.setup(AugmentationPreset.CIFAR32, 32, 24, 8, 2);
+        String prefix = b.loader().threadNamePrefix();
+        try {
+            for (int i = 0; i < 7; i++) {
+                assertEquals(8, b.nextBatch());
+            }
+            assertEquals(2, b.loader().position().epoch(), "7 batches of 3 per epoch");
+        } finally {
+            b.tearDown();
+        }
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith(prefix)),
+                "worker threads still alive");
+    }
+
+    @Test
+    void stlAugmentationCropsLargerImages() {
+        AugmentationBench b = new AugmentationBench();
+        b.setup(AugmentationPreset.STL64, 96, 8, 4, 1);
+        try {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(4, b.nextBatch());
+            }
+        } finally {
+            b.tearDown();
+        }
+    }
+}
