@@ -379,6 +379,31 @@ int ts_pg_all_gather(ts_pg pg, const ts_tensor *inputs, int n, ts_tensor *output
 int ts_pg_all_gather_list(ts_pg pg, ts_tensor input, ts_tensor *outputs, int capacity);
 int ts_pg_barrier(ts_pg pg);
 
+/* ---- autocast (mixed precision) -------------------------------------------------------------- */
+
+/* Autocast is libtorch's per-thread automatic mixed precision: inside an enabled region, ops on the region's
+ * device type run in a lower-precision dtype where libtorch deems that safe (matmul, conv in bf16/fp16) and in
+ * float32 where it does not (softmax, losses). device_type is TS_DEVICE_CPU or TS_DEVICE_CUDA; the state is
+ * per thread and per device type. */
+
+/* 1 when autocast is enabled on this thread for the device type, 0 when not, -1 on failure. */
+int ts_autocast_is_enabled(int device_type);
+/* The lower-precision dtype (TS_DTYPE_*) autocast uses for the device type on this thread, or -1. */
+int ts_autocast_dtype(int device_type);
+/* Enters an autocast region, as torch.autocast's __enter__: writes the current state to *prev_enabled and
+ * *prev_dtype (pass them to ts_autocast_exit), sets the state to (enabled, dtype) and increments the nesting
+ * count. dtype is TS_DTYPE_BFLOAT16 or TS_DTYPE_FLOAT16 (float16 on the CPU needs libtorch >= 2.4); with
+ * enabled false (a region with autocast off) dtype is ignored and the current one kept. */
+int ts_autocast_enter(int device_type, bool enabled, int dtype, bool *prev_enabled, int *prev_dtype);
+/* Leaves the innermost region, as __exit__: decrements the nesting count, clears the cast cache when it reaches
+ * zero, and restores (prev_enabled, prev_dtype) from the matching ts_autocast_enter. */
+int ts_autocast_exit(int device_type, bool prev_enabled, int prev_dtype);
+/* For gradient scaling: multiplies the accumulated gradient (.grad) of each of the n parameters by inv_scale in
+ * place (parameters without a gradient are skipped) and writes to *found_inf whether any of those gradients held
+ * an inf or NaN before scaling. CUDA gradients use libtorch's fused kernel, one launch per device; one host
+ * synchronisation in all. */
+int ts_amp_unscale_(const ts_tensor *params, int n, double inv_scale, bool *found_inf);
+
 #ifdef __cplusplus
 }
 #endif

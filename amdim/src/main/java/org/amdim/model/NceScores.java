@@ -3,6 +3,7 @@ package org.amdim.model;
 import java.util.Arrays;
 import java.util.List;
 
+import org.amdim.tensor.Autocast;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
@@ -20,6 +21,10 @@ import org.amdim.tensor.TensorScope;
  * {@code nce[i,l] = s[i,i,l] − log(exp(s[i,i,l]) + Σ_{b≠i, l'} exp(s[i,b,l']))}. The regulariser is
  * {@code 0.05·mean(raw²)} over all {@code B·B·L} raw scores (before clipping). This is the computation of the
  * original AMDIM code; it needs a batch of at least two images for the negatives to exist.
+ *
+ * <p>The scores are computed in float32 (float64 inputs stay float64) also inside an autocast region: autocast is
+ * switched off for the computation and bfloat16/float16 features are widened, so the terms and the regulariser
+ * are float32 under mixed precision.
  *
  * <p>The whole direction is one matrix product {@code (G·B, R) × (R, B·L)} and a few element-wise and
  * reduction ops, whatever the batch size or the number of groups.
@@ -65,10 +70,14 @@ public record NceScores(Tensor nce, Tensor lgtReg) implements AutoCloseable {
                     + ", got " + Arrays.toString(ss));
         }
         Device device = targets.device();
-        try (var scope = TensorScope.open()) {
+        // Under mixed precision the scores are still computed in float32: autocast would run the score product in
+        // bfloat16/float16, whose rounding (and float16's range) the soft clip and the log-sum-exp over B·L
+        // negatives do not tolerate. Features that arrive in a lower precision are widened first.
+        try (var scope = TensorScope.open();
+                Autocast fp32 = Autocast.isEnabled(device.type()) ? Autocast.disable(device.type()) : null) {
             // Column j = image·L + location, as the original flattens its targets.
-            Tensor trg = targets.permute(1, 0, 2, 3).reshape(r, b * l);
-            Tensor raw = sources.reshape(g * b, r).mm(trg).reshape(g, b, b, l).div(Math.sqrt(r));
+            Tensor trg = atLeastFloat32(targets).permute(1, 0, 2, 3).reshape(r, b * l);
+            Tensor raw = atLeastFloat32(sources).reshape(g * b, r).mm(trg).reshape(g, b, b, l).div(Math.sqrt(r));
             Tensor lgt = raw.square().mean().mul(LOGIT_REG_WEIGHT);
             Tensor clipped = raw.mul(1.0 / tclip).tanh().mul(tclip);
             // Positives: s[g, i, i, l], gathered along the target-image dimension.
@@ -85,6 +94,12 @@ public record NceScores(Tensor nce, Tensor lgtReg) implements AutoCloseable {
             }
             return new NceScores(scope.keep(nce), scope.keep(lgt));
         }
+    }
+
+    /** {@code t} widened to float32 when it is bfloat16 or float16; otherwise {@code t} itself (a new handle). */
+    private static Tensor atLeastFloat32(Tensor t) {
+        DType d = t.dtype();
+        return d == DType.BFLOAT16 || d == DType.FLOAT16 ? t.to(DType.FLOAT32) : t.alias();
     }
 
     /** The direction's loss {@code −mean(nce)} (a new tensor). */

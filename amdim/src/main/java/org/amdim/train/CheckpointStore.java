@@ -18,7 +18,8 @@ import org.amdim.tensor.Tensor;
 
 /**
  * Checkpoints of a run in one directory: {@code checkpoint-<step>.safetensors}, each holding the model state
- * ({@code model.*}), the optimizer state ({@code optim.*}) and string metadata (training position, config).
+ * ({@code model.*}), the optimizer state ({@code optim.*}), the loss scaler's state when float16 training uses
+ * one ({@code scaler.*}) and string metadata (training position, config).
  *
  * <p>Every file is written to a temporary file, synced and renamed, so a crash leaves either the old set or the
  * new file complete; the newest {@code keep} checkpoints are kept so that a damaged newest file still leaves
@@ -40,13 +41,20 @@ public final class CheckpointStore {
         this.keep = Math.max(1, keep);
     }
 
-    /** Writes a checkpoint for {@code step}; returns its path. */
+    /** Writes a checkpoint for {@code step} without loss-scaler state; returns its path. */
     public Path save(long step, Map<String, Tensor> model, Map<String, Tensor> optimizer, Map<String, String> metadata)
             throws IOException {
+        return save(step, model, optimizer, Map.of(), metadata);
+    }
+
+    /** Writes a checkpoint for {@code step}, with the loss scaler's state (may be empty); returns its path. */
+    public Path save(long step, Map<String, Tensor> model, Map<String, Tensor> optimizer, Map<String, Tensor> scaler,
+            Map<String, String> metadata) throws IOException {
         Files.createDirectories(dir);
         Map<String, Tensor> all = new LinkedHashMap<>();
         model.forEach((k, v) -> all.put("model." + k, v));
         optimizer.forEach((k, v) -> all.put("optim." + k, v));
+        scaler.forEach((k, v) -> all.put("scaler." + k, v));
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.put(FORMAT_KEY, FORMAT);
         meta.put("step", Long.toString(step));
@@ -135,6 +143,11 @@ public final class CheckpointStore {
         /** The optimizer state dict. */
         public Map<String, Tensor> optimizer() {
             return tensors.withPrefix("optim.");
+        }
+
+        /** The loss scaler's state (empty when the run used none). */
+        public Map<String, Tensor> scaler() {
+            return tensors.withPrefix("scaler.");
         }
 
         /** The string metadata. */

@@ -39,11 +39,13 @@ import org.amdim.tensor.Device;
  * @param bnWarmupBatches  test batches run in training mode to refresh batch-norm statistics before each test
  *                         pass, as the original (50)
  * @param logEvery         steps between metrics rows and plain progress lines (10)
+ * @param amp              mixed precision of the forward pass ({@link AmpMode#NONE}: float32 throughout)
  */
 public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
         long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
         int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
-        Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery) {
+        Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery,
+        AmpMode amp) {
 
     /** Validates the values. */
     public TrainConfig {
@@ -59,6 +61,9 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         if (threads < 1 || workers < 1) {
             throw new IllegalArgumentException("threads and workers must be >= 1");
         }
+        if (amp == null) {
+            throw new IllegalArgumentException("amp must not be null (use AmpMode.NONE)");
+        }
         milestones = milestones.clone();
     }
 
@@ -66,7 +71,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
     public static TrainConfig defaults() {
         return new TrainConfig(DatasetSpec.synthetic(10_000), EncoderConfig.cifar10Default(), 10, 200, 300, 0, 2e-4,
                 0.8, 0.999, 1e-8, 1e-5, 500, new int[] {250, 280}, 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
-                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10);
+                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10, AmpMode.NONE);
     }
 
     /** The values as strings, for the checkpoint metadata and the run log. */
@@ -88,6 +93,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         m.put("seed", Long.toString(seed));
         m.put("threads", Integer.toString(threads));
         m.put("device", device.toString());
+        m.put("amp", amp.toString());
         return m;
     }
 
@@ -123,6 +129,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         private int evalBatches;
         private int bnWarmupBatches;
         private int logEvery;
+        private AmpMode amp;
 
         private Builder(TrainConfig c) {
             dataset = c.dataset();
@@ -150,6 +157,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             evalBatches = c.evalBatches();
             bnWarmupBatches = c.bnWarmupBatches();
             logEvery = c.logEvery();
+            amp = c.amp();
         }
 
         /** Sets {@code dataset}. */
@@ -302,11 +310,17 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             return this;
         }
 
+        /** Sets {@code amp}. */
+        public Builder amp(AmpMode value) {
+            amp = value;
+            return this;
+        }
+
         /** The configuration. */
         public TrainConfig build() {
             return new TrainConfig(dataset, encoder, classes, batchSize, epochs, maxSteps, lr, beta1, beta2, eps,
                     weightDecay, warmupSteps, milestones, gamma, tclip, mixture, seed, threads, workers, device, output,
-                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery);
+                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp);
         }
     }
 }

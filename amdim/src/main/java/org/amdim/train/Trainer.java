@@ -20,9 +20,13 @@ import org.amdim.data.LoaderPosition;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
+import org.amdim.model.NceScores;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
+import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
+import org.amdim.tensor.Autocast;
+import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
 
 /**
@@ -34,7 +38,16 @@ import org.amdim.tensor.Torch;
  * <p>Exact resume: every source of randomness depends only on the seed and the training position (the data
  * order on the epoch, augmentation on the epoch and image index, NCE source locations and dropout on the step),
  * and a checkpoint holds the model (with batch-norm buffers), the optimizer state and the position. A resumed
- * run therefore continues bit for bit as the uninterrupted one.
+ * run therefore continues bit for bit as the uninterrupted one (on the CPU; on CUDA, cuDNN's benchmark mode and
+ * atomic reductions make runs, resumed or not, differ in the last bits).
+ *
+ * <p>Devices and precision: the model and each batch live on {@link TrainConfig#device()}; batches are copied
+ * there from pinned host memory without blocking, and on CUDA cuDNN's benchmark mode is switched on (the
+ * encoder's shapes are fixed, so the fastest convolution algorithms are found once). With
+ * {@link TrainConfig#amp()} other than {@link AmpMode#NONE} the forward pass runs in an {@link Autocast} region
+ * (backward runs outside it, as in PyTorch); the NCE scores are still computed in float32 ({@link NceScores}).
+ * {@link AmpMode#FP16} also scales the loss with a {@link GradScaler}: a step with non-finite gradients is
+ * skipped (and reported), and the scaler's state is checkpointed with the optimizer's.
  *
  * <pre>{@code
  * TrainConfig cfg = TrainConfig.defaults().toBuilder().epochs(10).output(Path.of("runs/x")).build();
@@ -116,7 +129,13 @@ public final class Trainer {
             throw new IllegalArgumentException("the encoder expects " + config.encoder().inputSize() + "x"
                     + config.encoder().inputSize() + " inputs but " + config.dataset() + " gives " + preset.outputSize());
         }
+        checkPrecision();
+        if (config.device().isCuda()) {
+            // Fixed input shapes: let cuDNN time its convolution algorithms once and keep the fastest.
+            Torch.setCudnnFlags(true, true, false);
+        }
         CheckpointStore store = new CheckpointStore(config.output(), 2);
+        GradScaler scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(config.amp().needsGradScaler()));
         DataParallel dp = distributed == null ? null : DataParallel.join(distributed);
         AmdimModel model;
         try {
@@ -143,6 +162,10 @@ public final class Trainer {
                     checkCompatible(ckpt.metadata(), world);
                     model.loadStateDict(ckpt.model(), true);
                     optimizer.loadStateDict(ckpt.optimizer());
+                    // A run that switches to float16 starts with a fresh scale; one that leaves it drops the state.
+                    if (scaler.isEnabled() && !ckpt.scaler().isEmpty()) {
+                        scaler.loadStateDict(ckpt.scaler());
+                    }
                     step = ckpt.step();
                     start = new LoaderPosition(Integer.parseInt(ckpt.metadata().get("epoch")),
                             Integer.parseInt(ckpt.metadata().get("batch")));
@@ -191,15 +214,29 @@ public final class Trainer {
                             // Dropout and the NCE source locations depend only on (seed, step): exact resume.
                             Torch.manualSeed(StepSeeds.of(config.seed(), step));
                             long[][] src = sourceLocations(config.seed(), step, (int) b.size() * world);
-                            try (StepOutput out = dp == null
-                                    ? model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])
-                                    : model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1], dp)) {
+                            StepOutput forward;
+                            try (Autocast ac = autocast()) {
+                                forward = dp == null
+                                        ? model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])
+                                        : model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1], dp);
+                            }
+                            try (StepOutput out = forward) {
                                 optimizer.zeroGrad();
-                                out.lossOpt().backward();
+                                // Without float16 the scaler is a pass-through: backward of the loss itself.
+                                try (Tensor scaled = scaler.scale(out.lossOpt())) {
+                                    scaled.backward();
+                                }
                                 if (dp != null) {
+                                    // Averaged before unscaling, so every rank sees the same inf/NaN verdict and
+                                    // all of them step or skip together.
                                     dp.averageGradients(model.parameters());
                                 }
-                                optimizer.step();
+                                boolean stepped = scaler.step(optimizer);
+                                scaler.update();
+                                if (!stepped) {
+                                    progress.line(String.format(java.util.Locale.ROOT, "step %d skipped: non-finite"
+                                            + " float16 gradients; loss scale now %.0f", step + 1, scaler.getScale()));
+                                }
                                 lossValue = out.lossOpt().item();
                                 if ((step + 1) % config.logEvery() == 0) {
                                     row = stepRow(out);
@@ -227,7 +264,7 @@ public final class Trainer {
                         // A stop asked of any process stops them all at the same step.
                         boolean stop = dp == null ? stopRequested.get() : dp.anyTrue(stopRequested.get());
                         if ((periodic || stop) && main) {
-                            lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
+                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
                         }
                         if (stop) {
                             progress.line("stopped on request at step " + step + "; checkpoint " + lastCheckpoint);
@@ -258,13 +295,13 @@ public final class Trainer {
                         row.put("elapsed_s", trainNanos / 1e9);
                         if (main) {
                             metrics.write("epoch", row);
-                            lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
+                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
                         }
                     }
                 }
                 if (main && !interrupted && (lastCheckpoint == null || !lastCheckpoint.getFileName().toString()
                         .equals(String.format("checkpoint-%09d.safetensors", step)))) {
-                    lastCheckpoint = save(store, model, optimizer, step, loader.position(), world);
+                    lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
                 }
                 ctrlC.finished();
                 return new TrainResult(step, loader.position().epoch(), lastLoss,
@@ -294,8 +331,8 @@ public final class Trainer {
         return row;
     }
 
-    private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, long step, LoaderPosition position,
-            int world) throws IOException {
+    private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, GradScaler scaler, long step,
+            LoaderPosition position, int world) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(config.describe());
         meta.put("epoch", Integer.toString(position.epoch()));
         meta.put("batch", Integer.toString(position.batch()));
@@ -304,10 +341,36 @@ public final class Trainer {
             meta.put("world_size", Integer.toString(world));
         }
         var optState = optimizer.stateDict();
+        var scalerState = scaler.stateDict();
         try {
-            return store.save(step, model.stateDict(), optState, meta);
+            return store.save(step, model.stateDict(), optState, scalerState, meta);
         } finally {
-            optState.values().forEach(org.amdim.tensor.Tensor::close);
+            optState.values().forEach(Tensor::close);
+            scalerState.values().forEach(Tensor::close);
+        }
+    }
+
+    /** The forward pass's autocast region for the configured precision, or null (no region) for float32. */
+    private Autocast autocast() {
+        AmpMode amp = config.amp();
+        return amp == AmpMode.NONE ? null : Autocast.enable(config.device().type(), amp.dtype());
+    }
+
+    /**
+     * Opens and closes the run's autocast region once before anything else, so that a precision the device does
+     * not support (float16 on the CPU with libtorch before 2.4) fails at once with libtorch's reason rather than
+     * at the first step.
+     */
+    private void checkPrecision() {
+        if (distributed != null && config.amp() == AmpMode.BF16 && !config.device().isCuda()) {
+            // The forward all-gathers the features across processes, and gloo (libtorch 1.13's at least) refuses
+            // bfloat16 tensors ("Invalid scalar type"); NCCL on CUDA takes them.
+            throw new IllegalArgumentException("bfloat16 mixed precision is not supported for multi-process CPU"
+                    + " training (gloo cannot gather bfloat16 features): train in float32 on the CPU, or on CUDA");
+        }
+        Autocast probe = autocast();
+        if (probe != null) {
+            probe.close();
         }
     }
 

@@ -1,5 +1,6 @@
 /**
  * Self-supervised training of AMDIM: the {@link org.amdim.train.Trainer} loop with exact resume, checkpoints,
- * metrics and progress, the online test pass, and linear evaluation of a trained encoder.
+ * metrics and progress, mixed precision ({@link org.amdim.train.AmpMode}), the online test pass, and linear
+ * evaluation of a trained encoder.
  */
 package org.amdim.train;

@@ -91,4 +91,21 @@ public final class FusedOptim {
             return s.get(ValueLayout.JAVA_DOUBLE, 0);
         }
     }
+
+    /**
+     * The unscale step of gradient scaling: multiplies every parameter's gradient by {@code invScale} in place
+     * and tells whether any of them held an inf or NaN before (the values are unscaled either way, as PyTorch's
+     * {@code GradScaler.unscale_} does). Parameters without a gradient are skipped. One native call and one host
+     * synchronisation for all parameters; CUDA gradients use libtorch's fused kernel.
+     *
+     * @param invScale the reciprocal of the loss scale (rounded to float32 for CUDA gradients)
+     * @return whether a non-finite gradient value was found
+     */
+    public static boolean unscaleGrads(List<Tensor> params, double invScale) {
+        MemorySegment s = Native.scratch();
+        MemorySegment found = s.asSlice(0, 8);
+        MemorySegment ps = Native.handles(s, 1, params);
+        Native.check(ts_amp_unscale_(ps, params.size(), invScale, found));
+        return found.get(ValueLayout.JAVA_BOOLEAN, 0);
+    }
 }

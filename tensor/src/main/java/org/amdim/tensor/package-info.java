@@ -1,7 +1,8 @@
 /**
  * Tensors on libtorch: {@link org.amdim.tensor.Tensor} with its ops and autograd,
  * {@link org.amdim.tensor.Functional} for neural-network functions, {@link org.amdim.tensor.TensorScope} for
- * ownership, and {@link org.amdim.tensor.Torch} for process-wide settings.
+ * ownership, {@link org.amdim.tensor.Autocast} for mixed-precision regions, and {@link org.amdim.tensor.Torch} for
+ * process-wide settings (threads, seeds, CUDA and cuDNN).
  *
  * <pre>{@code
  * try (var scope = TensorScope.open()) {

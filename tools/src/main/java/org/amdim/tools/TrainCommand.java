@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.amdim.model.MixtureConfig;
 import org.amdim.tensor.Device;
+import org.amdim.train.AmpMode;
 import org.amdim.train.DatasetSpec;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
@@ -62,6 +63,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
     String device;
 
+    @Option(names = "--amp", defaultValue = "none",
+            description = "Mixed precision: none, bf16 (no loss scaling) or fp16 (with a gradient scaler; CUDA).")
+    String amp;
+
     @Option(names = "--seed", defaultValue = "0", description = "Seed of everything random.")
     long seed;
 
@@ -92,7 +97,8 @@ public final class TrainCommand implements Callable<Integer> {
                 .milestones(milestones).mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau)
                         : MixtureConfig.defaults())
                 .threads(threads).workers(workers).device(Device.parse(device)).seed(seed).output(output)
-                .checkpointEvery(checkpointEvery).evalBatches(evalBatches).logEvery(logEvery).build();
+                .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
+                .logEvery(logEvery).build();
         System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
                 + ", milestones " + Arrays.toString(milestones) + " -> " + output);
         Trainer.TrainResult r = new Trainer(config).run(resume);
