@@ -1,18 +1,26 @@
 package org.amdim.tools;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.amdim.model.MixtureConfig;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
 import org.amdim.train.DatasetSpec;
+import org.amdim.train.DistributedConfig;
+import org.amdim.train.ProgressReporter;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -87,8 +95,37 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "10", description = "Steps between metric rows.")
     int logEvery;
 
+    @Option(names = "--world-size", defaultValue = "1",
+            description = "Processes of a data-parallel run (each with --batch images; NCE negatives are global).")
+    int worldSize;
+
+    @Option(names = "--rank", defaultValue = "0", description = "This process's rank in a data-parallel run.")
+    int rank;
+
+    @Option(names = "--master", defaultValue = "127.0.0.1:29500",
+            description = "host:port of rank 0's rendezvous (c10d TCPStore).")
+    String master;
+
+    @Option(names = "--backend", defaultValue = "gloo", description = "Collectives: gloo (CPU) or nccl (CUDA).")
+    String backend;
+
+    @Option(names = "--dist-timeout", defaultValue = "300",
+            description = "Seconds after which a dead or unreachable rank stops the whole run with an error.")
+    long distTimeout;
+
+    @Option(names = "--nproc", defaultValue = "0",
+            description = "Start this many local worker processes of a data-parallel run (sets rank, world size and"
+                    + " master for each).")
+    int nproc;
+
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (nproc > 0) {
+            return LocalLauncher.run(nproc, workerArgs());
+        }
         DatasetSpec spec = data.spec();
         int nClasses = classes != null ? classes : spec.open(false).numClasses();
         TrainConfig config = TrainConfig.defaults().toBuilder()
@@ -99,12 +136,46 @@ public final class TrainCommand implements Callable<Integer> {
                 .threads(threads).workers(workers).device(Device.parse(device)).seed(seed).output(output)
                 .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
                 .logEvery(logEvery).build();
-        System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
-                + ", milestones " + Arrays.toString(milestones) + " -> " + output);
-        Trainer.TrainResult r = new Trainer(config).run(resume);
+        if (rank == 0) {
+            System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
+                    + ", milestones " + Arrays.toString(milestones) + (worldSize > 1 ? ", " + worldSize + " processes"
+                    : "") + " -> " + output);
+        }
+        DistributedConfig dist = null;
+        if (worldSize > 1) {
+            dist = DistributedConfig.of(rank, worldSize, master).withBackend(Backend.parse(backend))
+                    .withTimeout(Duration.ofSeconds(distTimeout));
+        } else if (rank != 0) {
+            throw new IllegalArgumentException("--rank " + rank + " needs --world-size > " + rank);
+        }
+        Trainer trainer = dist == null ? new Trainer(config)
+                : new Trainer(config, ProgressReporter.forStdout(config.logEvery()), dist);
+        Trainer.TrainResult r = trainer.run(resume);
+        if (rank != 0) {
+            return r.interrupted() ? 130 : 0;
+        }
         System.out.printf(Locale.ROOT, "done: %d steps, %d epochs, last loss %.4f, test accuracy mlp %.4f linear %.4f,"
                 + " %.1f img/s, peak RSS %d MiB, checkpoint %s%n", r.steps(), r.epochs(), r.lastLoss(), r.testMlp(),
                 r.testLinear(), r.imgPerSec(), PeakRss.mebibytes(), r.checkpoint());
         return r.interrupted() ? 130 : 0;
+    }
+
+    /**
+     * The command line for a worker: the original arguments (top command, {@code train} and its options) without
+     * {@code --nproc} and the rank options, which the launcher sets.
+     */
+    private List<String> workerArgs() {
+        List<String> out = new ArrayList<>();
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        for (int i = 0; i < original.size(); i++) {
+            String a = original.get(i);
+            if (a.equals("--nproc") || a.equals("--rank") || a.equals("--world-size") || a.equals("--master")) {
+                i++;
+            } else if (!(a.startsWith("--nproc=") || a.startsWith("--rank=") || a.startsWith("--world-size=")
+                    || a.startsWith("--master="))) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 }
