@@ -1,5 +1,7 @@
 package org.amdim.model;
 
+import org.amdim.tensor.NoLeaks;
+
 import static org.amdim.model.EncoderReference.assertClose;
 import static org.amdim.model.EncoderReference.assertExactlyEqual;
 import static org.amdim.model.EncoderReference.maxAbs;

@@ -1,5 +1,7 @@
 package org.amdim.model;
 
+import org.amdim.tensor.NoLeaks;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,5 +1,7 @@
 package org.amdim.model;
 
+import org.amdim.tensor.NoLeaks;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.ArrayList;

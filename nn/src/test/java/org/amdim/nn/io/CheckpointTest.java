@@ -18,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.amdim.nn.Module;
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.layers.BatchNorm1d;
 import org.amdim.nn.layers.Linear;
 import org.amdim.nn.layers.ReLU;

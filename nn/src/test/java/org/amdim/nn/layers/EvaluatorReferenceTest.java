@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.amdim.nn.Module;
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.References;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.Functional;

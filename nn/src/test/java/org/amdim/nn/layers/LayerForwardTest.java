@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.Map;
 
 import org.amdim.nn.Module;
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.References;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;

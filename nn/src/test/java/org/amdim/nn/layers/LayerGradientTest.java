@@ -7,7 +7,7 @@ import java.util.stream.Stream;
 
 import org.amdim.nn.GradCheck;
 import org.amdim.nn.Module;
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Functional.PadMode;

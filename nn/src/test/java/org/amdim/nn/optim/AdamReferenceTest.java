@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.References;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.Tensor;

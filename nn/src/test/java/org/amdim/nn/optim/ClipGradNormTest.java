@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.util.List;
 
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.References;
 import org.amdim.tensor.FusedOptim;
 import org.amdim.tensor.Tensor;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import java.util.List;
 import java.util.Map;
 
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.junit.jupiter.api.Test;

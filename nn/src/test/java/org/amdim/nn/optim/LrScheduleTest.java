@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.junit.jupiter.api.Test;

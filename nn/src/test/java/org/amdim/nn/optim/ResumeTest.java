@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.amdim.nn.Module;
-import org.amdim.nn.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.nn.layers.BatchNorm2d;

@@ -12,7 +12,7 @@ import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.EncoderConfig;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
-import org.amdim.tools.NoLeaks;
+import org.amdim.tensor.NoLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
