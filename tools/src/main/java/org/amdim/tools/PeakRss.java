@@ -5,12 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The process's peak resident set size, from {@code /proc/self/status} (Linux). */
-final class PeakRss {
+public final class PeakRss {
     private PeakRss() {
     }
 
     /** Peak RSS in MiB, or -1 when unknown. */
-    static long mebibytes() {
+    public static long mebibytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmHWM:")) {
