@@ -1,5 +1,6 @@
 package org.amdim.train;
 
+import org.amdim.tensor.distributed.RankProcesses;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;

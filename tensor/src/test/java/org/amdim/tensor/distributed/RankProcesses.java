@@ -13,9 +13,9 @@ import java.util.concurrent.TimeUnit;
  * Runs a main class of the test class path as the ranks of a process group: one JVM per rank, with the
  * {@code torch.distributed} environment variables set, on 127.0.0.1 and a free port.
  */
-final class RankProcesses {
+public final class RankProcesses {
     /** What one rank did: its exit code and its output (stdout and stderr together). */
-    record Result(int rank, int exitCode, String output) {
+    public record Result(int rank, int exitCode, String output) {
         @Override
         public String toString() {
             return "rank " + rank + " exited with " + exitCode + ":\n" + output;
@@ -26,7 +26,7 @@ final class RankProcesses {
     }
 
     /** A TCP port that was free a moment ago. */
-    static int freePort() {
+    public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             s.setReuseAddress(true);
             return s.getLocalPort();
@@ -39,7 +39,7 @@ final class RankProcesses {
      * Starts {@code worldSize} JVMs running {@code mainClass} with {@code args}, waits for all (killing them after
      * {@code limitSeconds}) and returns their results in rank order.
      */
-    static List<Result> run(Class<?> mainClass, int worldSize, int limitSeconds, Path workDir, String... args)
+    public static List<Result> run(Class<?> mainClass, int worldSize, int limitSeconds, Path workDir, String... args)
             throws IOException, InterruptedException {
         int port = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
