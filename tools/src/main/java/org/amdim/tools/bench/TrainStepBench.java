@@ -7,11 +7,14 @@ import org.amdim.model.AmdimModel;
 import org.amdim.model.EncoderConfig;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
+import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
+import org.amdim.tensor.Autocast;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
+import org.amdim.train.AmpMode;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -34,6 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of the loss. Inputs are fixed N(0, 1) views and random labels made in setup, so data loading does not count
  * ({@link AugmentationBench} measures that). The score is milliseconds per step; the summary converts it to images
  * per second ({@code batch} images per step, each seen in two views).
+ *
+ * <p>{@code -p device=cuda -p amp=none,bf16,fp16} measures the GPU with and without mixed precision (the CUDA
+ * memory statistics are printed at tear-down).
  *
  * <p>The default run is the original's CIFAR configuration (32×32, ndf 128, n_rkhs 1024, n_depth 3) at batch 32
  * and 64. {@code -p preset=stl10} runs the STL-10 encoder (64×64), several times slower per image.
@@ -62,6 +68,14 @@ public class TrainStepBench {
     @Param("cifar10")
     public String preset;
 
+    /** Where the step runs: {@code cpu}, {@code cuda} or {@code cuda:N}. */
+    @Param("cpu")
+    public String device;
+
+    /** Mixed precision: {@code none}, {@code bf16} or {@code fp16} (the latter with a gradient scaler). */
+    @Param("none")
+    public String amp;
+
     private AmdimModel model;
     private Adam optimizer;
     private LrSchedule schedule;
@@ -69,6 +83,9 @@ public class TrainStepBench {
     private Tensor x2;
     private Tensor labels;
     private SplittableRandom locations;
+    private Device where = Device.CPU;
+    private AmpMode precision = AmpMode.NONE;
+    private GradScaler scaler;
     private int images;
     private long step;
 
@@ -81,18 +98,22 @@ public class TrainStepBench {
 
     /** The setup proper, for any encoder (tests use a small one). */
     void setup(EncoderConfig encoder, int images) {
+        where = Device.parse(device == null ? "cpu" : device);
+        precision = AmpMode.parse(amp == null ? "none" : amp);
         TrainConfig config = TrainConfig.defaults().toBuilder().encoder(encoder).batchSize(images).classes(CLASSES)
                 .build();
         model = Trainer.buildModel(config);
+        model.to(where);
         model.train();
+        scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(precision.needsGradScaler()));
         optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
                 new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
         schedule = LrSchedule.linearWarmup(config.warmupSteps())
                 .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
         int side = encoder.inputSize();
-        x1 = Tensor.randn(images, 3, side, side);
-        x2 = Tensor.randn(images, 3, side, side);
-        labels = Tensor.randint(0, CLASSES, DType.INT64, Device.CPU, images);
+        x1 = Tensor.randn(DType.FLOAT32, where, images, 3, side, side);
+        x2 = Tensor.randn(DType.FLOAT32, where, images, 3, side, side);
+        labels = Tensor.randint(0, CLASSES, DType.INT64, where, images);
         locations = new SplittableRandom(config.seed());
         this.images = images;
         step = 0;
@@ -104,7 +125,10 @@ public class TrainStepBench {
         if (model == null) {
             return;
         }
-        PeakMemory.print("TrainStepBench preset=" + preset + " batch=" + batch);
+        PeakMemory.print("TrainStepBench preset=" + preset + " batch=" + batch + " device=" + device + " amp=" + amp);
+        if (where.isCuda()) {
+            System.out.println("CUDA memory: " + Torch.cudaMemory(where.index()));
+        }
         optimizer.close();
         model.close();
         x1.close();
@@ -123,12 +147,30 @@ public class TrainStepBench {
         Torch.manualSeed(step);
         long[] src1 = sourceLocations();
         long[] src2 = sourceLocations();
-        try (StepOutput out = model.forwardStep(x1, x2, labels, src1, src2)) {
+        try (StepOutput out = forward(src1, src2)) {
             optimizer.zeroGrad();
-            out.lossOpt().backward();
-            optimizer.step();
+            if (scaler.isEnabled()) {
+                try (Tensor scaled = scaler.scale(out.lossOpt())) {
+                    scaled.backward();
+                }
+                scaler.step(optimizer);
+                scaler.update();
+            } else {
+                out.lossOpt().backward();
+                optimizer.step();
+            }
             step++;
             return out.lossOpt().item();
+        }
+    }
+
+    /** The forward pass, inside an autocast region when mixed precision is asked for (backward stays outside). */
+    private StepOutput forward(long[] src1, long[] src2) {
+        if (precision == AmpMode.NONE) {
+            return model.forwardStep(x1, x2, labels, src1, src2);
+        }
+        try (var region = Autocast.enable(where.type(), precision.dtype())) {
+            return model.forwardStep(x1, x2, labels, src1, src2);
         }
     }
 

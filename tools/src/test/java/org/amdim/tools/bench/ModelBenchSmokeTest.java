@@ -43,6 +43,19 @@ class ModelBenchSmokeTest {
     }
 
     @Test
+    void trainStepRunsUnderBf16Autocast() {
+        TrainStepBench b = new TrainStepBench();
+        b.amp = "bf16";
+        b.setup(SMALL, 4);
+        try {
+            assertTrue(Double.isFinite(b.step()));
+            assertTrue(Double.isFinite(b.step()));
+        } finally {
+            b.tearDown();
+        }
+    }
+
+    @Test
     void encoderForwardAndBackward() {
         EncoderBench b = new EncoderBench();
         b.setup(SMALL, 2);
