@@ -55,19 +55,17 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-test", defaultValue = "0", description = "Use at most N test images (0: all).")
     int maxTest;
 
-    @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
-    int threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
-    String device;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the classifiers.")
     long seed;
 
     @Override
     public Integer call() throws Exception {
-        Torch.setNumThreads(threads);
-        Device dev = Device.parse(device);
+        compute.applyThreads();
+        Device dev = compute.device();
         DatasetSpec spec = data.spec();
         ImageDataset test = spec.open(false); // first: it checks the directory and names it when missing
         // STL-10's training split for self-supervision is train+unlabeled; its 100k unlabelled images would be

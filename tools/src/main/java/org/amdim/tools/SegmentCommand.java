@@ -20,7 +20,6 @@ import org.amdim.model.MixtureAssignment;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
-import org.amdim.tensor.Torch;
 import org.amdim.tools.render.Denormalizer;
 import org.amdim.tools.render.GridLayout;
 import org.amdim.tools.render.ImageGrid;
@@ -78,11 +77,9 @@ public final class SegmentCommand implements Callable<Integer> {
             description = "Opacity of the colour overlay over the gray image (0..1).")
     double alpha;
 
-    @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
-    int threads;
+    @Mixin
+    ComputeOptions compute;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
-    String device;
 
     @Option(names = {"--output", "-o"}, defaultValue = "segment.png", description = "The PNG file to write.")
     Path output;
@@ -102,8 +99,8 @@ public final class SegmentCommand implements Callable<Integer> {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("--alpha must lie in 0..1, got " + alpha);
         }
-        Device dev = Device.parse(device);
-        Torch.setNumThreads(threads);
+        Device dev = compute.device();
+        compute.applyThreads();
         DatasetSpec ds = data.spec();
         AugmentationPreset preset = ds.preset();
         int side = preset.outputSize();

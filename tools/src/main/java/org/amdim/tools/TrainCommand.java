@@ -9,7 +9,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.amdim.model.MixtureConfig;
-import org.amdim.tensor.Device;
 import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
 import org.amdim.train.DatasetSpec;
@@ -62,14 +61,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mixture-tau", defaultValue = "1.0", description = "Mixture sharpness tau.")
     double mixtureTau;
 
-    @Option(names = "--threads", defaultValue = "2", description = "libtorch intra-op threads.")
-    int threads;
+    @Mixin
+    ComputeOptions compute;
 
     @Option(names = "--workers", defaultValue = "2", description = "Data-loader threads.")
     int workers;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
-    String device;
 
     @Option(names = "--amp", defaultValue = "none",
             description = "Mixed precision: none, bf16 (no loss scaling) or fp16 (with a gradient scaler; CUDA).")
@@ -133,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .batchSize(batch).epochs(epochs).maxSteps(maxSteps).lr(lr).warmupSteps(warmup)
                 .milestones(milestones).mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau)
                         : MixtureConfig.defaults())
-                .threads(threads).workers(workers).device(Device.parse(device)).seed(seed).output(output)
+                .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
                 .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
                 .logEvery(logEvery).build();
         if (rank == 0) {
