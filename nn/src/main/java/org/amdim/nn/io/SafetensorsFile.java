@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -48,18 +47,6 @@ public final class SafetensorsFile implements AutoCloseable {
      */
     public static final long MAX_HEADER_SIZE = 100_000_000L;
 
-    private static final ValueLayout.OfLong U64_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfFloat F32_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE =
-            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort I16_LE =
-            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Java arrays cannot be longer than this on common JVMs. */
     private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
@@ -117,7 +104,7 @@ public final class SafetensorsFile implements AutoCloseable {
             // Mapping is lazy and costs address space only; every read below is bounds-checked
             // against the file size first.
             MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            long headerLength = file.get(U64_LE, 0);
+            long headerLength = file.get(LittleEndian.I64, 0);
             long available = size - Long.BYTES;
             // A u64 above 2^63 reads as negative; compare as unsigned in the message.
             if (headerLength < 0 || headerLength > MAX_HEADER_SIZE) {
@@ -271,11 +258,11 @@ public final class SafetensorsFile implements AutoCloseable {
         int n = arrayLength(e, e.numel());
         MemorySegment s = data(e);
         return switch (e.dtype()) {
-            case F32 -> s.toArray(F32_LE);
+            case F32 -> s.toArray(LittleEndian.F32);
             case F16 -> {
                 float[] out = new float[n];
                 for (int i = 0; i < n; i++) {
-                    out[i] = Float.float16ToFloat(s.getAtIndex(I16_LE, i));
+                    out[i] = Float.float16ToFloat(s.getAtIndex(LittleEndian.I16, i));
                 }
                 yield out;
             }
@@ -283,7 +270,7 @@ public final class SafetensorsFile implements AutoCloseable {
                 float[] out = new float[n];
                 for (int i = 0; i < n; i++) {
                     // bfloat16 is the top half of a binary32.
-                    out[i] = Float.intBitsToFloat((s.getAtIndex(I16_LE, i) & 0xffff) << 16);
+                    out[i] = Float.intBitsToFloat((s.getAtIndex(LittleEndian.I16, i) & 0xffff) << 16);
                 }
                 yield out;
             }
@@ -305,7 +292,7 @@ public final class SafetensorsFile implements AutoCloseable {
         SafetensorsEntry e = entry(name);
         arrayLength(e, e.numel());
         if (e.dtype() == SafetensorsDType.F64) {
-            return data(e).toArray(F64_LE);
+            return data(e).toArray(LittleEndian.F64);
         }
         if (e.dtype() != SafetensorsDType.F32 && e.dtype() != SafetensorsDType.F16
                 && e.dtype() != SafetensorsDType.BF16) {
@@ -334,18 +321,18 @@ public final class SafetensorsFile implements AutoCloseable {
         int n = arrayLength(e, e.numel());
         MemorySegment s = data(e);
         if (e.dtype() == SafetensorsDType.I64) {
-            return s.toArray(I64_LE);
+            return s.toArray(LittleEndian.I64);
         }
         long[] out = new long[n];
         switch (e.dtype()) {
             case I32 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = s.getAtIndex(I32_LE, i);
+                    out[i] = s.getAtIndex(LittleEndian.I32, i);
                 }
             }
             case I16 -> {
                 for (int i = 0; i < n; i++) {
-                    out[i] = s.getAtIndex(I16_LE, i);
+                    out[i] = s.getAtIndex(LittleEndian.I16, i);
                 }
             }
             case I8 -> {

@@ -2,7 +2,6 @@ package org.amdim.nn.io;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -51,14 +50,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * readable from the writing thread until {@link #write(Path)} returns. Not thread-safe.
  */
 public final class SafetensorsWriter {
-    private static final ValueLayout.OfFloat F32_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfDouble F64_LE =
-            ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfLong I64_LE =
-            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt I32_LE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** Size of the staging buffer that tensor bytes pass through on their way to the file. */
     private static final int CHUNK = 1 << 20;
@@ -176,7 +167,7 @@ public final class SafetensorsWriter {
     public SafetensorsWriter add(String name, float[] values, long... shape) {
         MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 4)]);
         // Explicit little-endian copy: the file format is little-endian whatever the platform.
-        MemorySegment.copy(values, 0, bytes, F32_LE, 0, values.length);
+        MemorySegment.copy(values, 0, bytes, LittleEndian.F32, 0, values.length);
         return add(name, SafetensorsDType.F32, shape, bytes);
     }
 
@@ -192,7 +183,7 @@ public final class SafetensorsWriter {
      */
     public SafetensorsWriter add(String name, double[] values, long... shape) {
         MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 8)]);
-        MemorySegment.copy(values, 0, bytes, F64_LE, 0, values.length);
+        MemorySegment.copy(values, 0, bytes, LittleEndian.F64, 0, values.length);
         return add(name, SafetensorsDType.F64, shape, bytes);
     }
 
@@ -208,7 +199,7 @@ public final class SafetensorsWriter {
      */
     public SafetensorsWriter add(String name, long[] values, long... shape) {
         MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 8)]);
-        MemorySegment.copy(values, 0, bytes, I64_LE, 0, values.length);
+        MemorySegment.copy(values, 0, bytes, LittleEndian.I64, 0, values.length);
         return add(name, SafetensorsDType.I64, shape, bytes);
     }
 
@@ -224,7 +215,7 @@ public final class SafetensorsWriter {
      */
     public SafetensorsWriter add(String name, int[] values, long... shape) {
         MemorySegment bytes = MemorySegment.ofArray(new byte[Math.multiplyExact(values.length, 4)]);
-        MemorySegment.copy(values, 0, bytes, I32_LE, 0, values.length);
+        MemorySegment.copy(values, 0, bytes, LittleEndian.I32, 0, values.length);
         return add(name, SafetensorsDType.I32, shape, bytes);
     }
 
