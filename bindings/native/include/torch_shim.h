@@ -48,6 +48,10 @@ typedef struct ts_pg_s *ts_pg;
 #define TS_DEVICE_CPU 0
 #define TS_DEVICE_CUDA 1
 
+/* Memory formats (how the elements of a tensor are ordered in its storage). */
+#define TS_MEMORY_CONTIGUOUS 0
+#define TS_MEMORY_CHANNELS_LAST 1
+
 /* unary ops for ts_unary / ts_unary_ */
 #define TS_UNARY_NEG 0
 #define TS_UNARY_ABS 1
@@ -168,6 +172,9 @@ int ts_device_type(ts_tensor t);
 /* The device index; -1 for CPU tensors (as libtorch reports it), and -1 on failure. */
 int ts_device_index(ts_tensor t);
 bool ts_is_contiguous(ts_tensor t);
+/* Whether the tensor is dense in the memory format (TS_MEMORY_*): row-major as ts_is_contiguous, or channels-last
+ * (the NHWC order of a 4-D NCHW tensor). */
+bool ts_is_contiguous_format(ts_tensor t, int memory_format);
 /* False for NULL (no error is recorded) and for a handle holding an undefined tensor. */
 bool ts_defined(ts_tensor t);
 /* Address of the first element (CPU tensors only; NULL otherwise). */
@@ -204,6 +211,9 @@ ts_tensor ts_to_device(ts_tensor t, int device_type, int device_index, bool non_
 ts_tensor ts_to_dtype(ts_tensor t, int dtype);
 ts_tensor ts_pin_memory(ts_tensor t);
 ts_tensor ts_contiguous(ts_tensor t);
+/* A copy laid out densely in the memory format (TS_MEMORY_*; channels-last needs 4-D), or a new handle to the
+ * same data when it already is. Differentiable. */
+ts_tensor ts_contiguous_format(ts_tensor t, int memory_format);
 ts_tensor ts_clone(ts_tensor t);
 ts_tensor ts_detach(ts_tensor t);
 

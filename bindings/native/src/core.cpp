@@ -87,6 +87,18 @@ c10::Device device(int device_type, int device_index) {
   fail("unsupported device type " + std::to_string(device_type) + " (expected TS_DEVICE_CPU or TS_DEVICE_CUDA)");
 }
 
+c10::MemoryFormat memory_format(int code) {
+  switch (code) {
+    case TS_MEMORY_CONTIGUOUS:
+      return c10::MemoryFormat::Contiguous;
+    case TS_MEMORY_CHANNELS_LAST:
+      return c10::MemoryFormat::ChannelsLast;
+    default:
+      fail("invalid memory format code " + std::to_string(code) +
+           " (expected TS_MEMORY_CONTIGUOUS or TS_MEMORY_CHANNELS_LAST)");
+  }
+}
+
 at::TensorOptions options(int dtype, int device_type, int device_index) {
   return at::TensorOptions().dtype(scalar_type(dtype)).device(device(device_type, device_index));
 }
@@ -189,6 +201,10 @@ TS_API int ts_device_index(ts_tensor t) {
 
 TS_API bool ts_is_contiguous(ts_tensor t) {
   return ts::guard<bool>(__func__, false, [&] { return T(t, "t").is_contiguous(); });
+}
+
+TS_API bool ts_is_contiguous_format(ts_tensor t, int memory_format) {
+  return ts::guard<bool>(__func__, false, [&] { return T(t, "t").is_contiguous(ts::memory_format(memory_format)); });
 }
 
 TS_API bool ts_defined(ts_tensor t) {
@@ -356,6 +372,17 @@ TS_API ts_tensor ts_pin_memory(ts_tensor t) {
 
 TS_API ts_tensor ts_contiguous(ts_tensor t) {
   return ts::guard_tensor(__func__, [&] { return T(t, "t").contiguous(); });
+}
+
+TS_API ts_tensor ts_contiguous_format(ts_tensor t, int memory_format) {
+  return ts::guard_tensor(__func__, [&] {
+    const at::Tensor &x = T(t, "t");
+    const c10::MemoryFormat format = ts::memory_format(memory_format);
+    if (format == c10::MemoryFormat::ChannelsLast && x.dim() != 4) {
+      ts::fail("channels-last needs a 4-D (N, C, H, W) tensor, got " + std::to_string(x.dim()) + " dimensions");
+    }
+    return x.contiguous(format);
+  });
 }
 
 TS_API ts_tensor ts_clone(ts_tensor t) {

@@ -114,6 +114,8 @@ inline std::vector<int64_t> pair(const int64_t *p, int64_t dflt) {
 c10::ScalarType scalar_type(int dtype);
 c10::Device device(int device_type, int device_index);
 at::TensorOptions options(int dtype, int device_type, int device_index);
+// A memory-format code of the header (0 row-major, 1 channels-last); others are refused.
+c10::MemoryFormat memory_format(int code);
 
 // Throws a clear "CUDA is not available: ..." error unless CUDA can be used (defined in cuda.cpp).
 void require_cuda(const char *what);

@@ -97,7 +97,12 @@ public final class EmbeddingHead extends Module {
             Tensor hidden = bnHid.forward(conv1.forward(x)).relu_();
             // add_ in place is safe: conv2's backward does not need its output.
             Tensor sum = conv2.forward(hidden).add_(shortcut.forward(x));
-            return scope.keep(bnOut.forward(sum));
+            // bn_out runs on a row-major copy even when the encoder computes channels-last. The NCE flattens
+            // the embeddings to (B, R, H*W) rows, so the copy only moves a conversion it would make anyway; and
+            // libtorch's row-major batch-norm kernels accumulate in double. That matters for the shortcut's
+            // bias: bn_out removes every per-channel shift, so its true gradient is zero and it holds only
+            // rounding noise, which the channels-last kernels (float accumulation) make about 40x larger.
+            return scope.keep(bnOut.forward(sum.contiguous()));
         }
     }
 

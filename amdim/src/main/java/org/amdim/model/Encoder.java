@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.amdim.nn.Module;
 import org.amdim.nn.layers.ModuleList;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
@@ -31,6 +32,7 @@ public final class Encoder extends Module {
     private final EmbeddingHead rkhsBlock7;
     private final int index5;
     private final int index7;
+    private MemoryFormat memoryFormat = MemoryFormat.CONTIGUOUS;
 
     private Encoder(EncoderConfig config) {
         this.config = config;
@@ -58,11 +60,34 @@ public final class Encoder extends Module {
         return create(config, 1.0);
     }
 
-    /** Builds an encoder and applies {@link #initWeights(double)} with the given scale. */
+    /**
+     * Builds an encoder and applies {@link #initWeights(double)} with the given scale. It computes in
+     * {@link MemoryFormat#CHANNELS_LAST} ({@link #to(MemoryFormat)} changes that).
+     */
     public static Encoder create(EncoderConfig config, double initScale) {
         Encoder encoder = new Encoder(config);
         encoder.initWeights(initScale);
+        encoder.to(MemoryFormat.CHANNELS_LAST);
         return encoder;
+    }
+
+    /**
+     * Sets the memory format the encoder computes in: its convolution weights are laid out in {@code format}, and
+     * {@link #encode(Tensor)} converts the images to it on entry, so every activation follows. Results do not
+     * depend on it beyond float rounding; speed does: channels-last lets oneDNN (CPU) run its convolutions without
+     * converting layouts, about 10 % of a CIFAR training step. Build optimizers after calling this (parameters are
+     * replaced, as by {@link Module#to(MemoryFormat)}).
+     */
+    @Override
+    public Encoder to(MemoryFormat format) {
+        super.to(format);
+        this.memoryFormat = format;
+        return this;
+    }
+
+    /** The memory format the encoder computes in (see {@link #to(MemoryFormat)}). */
+    public MemoryFormat memoryFormat() {
+        return memoryFormat;
     }
 
     /** The configuration. */
@@ -120,14 +145,13 @@ public final class Encoder extends Module {
     public Features encode(Tensor x) {
         checkInput(x);
         try (var scope = TensorScope.open()) {
-            Tensor h = x;
+            // A new handle even when x is already in the format: the loop below closes every h but x's own.
+            Tensor h = x.contiguous(memoryFormat);
             Tensor r5 = null;
             Tensor r7 = null;
             for (int i = 0; i < layerList.size(); i++) {
                 Tensor next = layerList.get(i).forward(h);
-                if (h != x) {
-                    h.close();
-                }
+                h.close();
                 h = next;
                 // Heads run as soon as their input exists, so no feature map outlives the next layer.
                 if (i == index7) {

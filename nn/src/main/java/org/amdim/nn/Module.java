@@ -15,6 +15,7 @@ import java.util.function.UnaryOperator;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
@@ -281,6 +282,17 @@ public abstract class Module implements AutoCloseable {
     }
 
     /**
+     * Lays out every 4-D floating-point parameter and buffer (convolution weights) densely in {@code format}, as
+     * PyTorch's {@code module.to(memory_format=...)}. Values, shapes and state-dict names do not change, and
+     * state dicts are saved row-major whatever the layout. Parameters are replaced as by {@link #to(DType)}, so
+     * build optimizers after converting.
+     */
+    public Module to(MemoryFormat format) {
+        return convert(t -> t.dim() == 4 && t.dtype().isFloatingPoint() && !t.isContiguous(format),
+                t -> t.contiguous(format));
+    }
+
+    /**
      * Replaces, in this module and every descendant, each tensor that {@code needs} conversion by
      * {@code convert}'s result. Runs without autograd, so a converted parameter is a fresh leaf.
      */
@@ -316,7 +328,10 @@ public abstract class Module implements AutoCloseable {
         return this;
     }
 
-    /** Called after {@link #to(Device)} or {@link #to(DType)}, for subclasses that cache tensors in fields. */
+    /**
+     * Called after {@link #to(Device)}, {@link #to(DType)} or {@link #to(MemoryFormat)}, for subclasses that
+     * cache tensors in fields.
+     */
     protected void onTensorsReplaced() {
     }
 

@@ -11,6 +11,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +28,10 @@ import org.amdim.nn.layers.MaxPool2d;
 import org.amdim.nn.layers.ModuleList;
 import org.amdim.nn.layers.ReLU;
 import org.amdim.nn.layers.Sequential;
+import org.amdim.nn.io.NamedTensors;
+import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.DType;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Functional.PadMode;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -312,6 +318,42 @@ class ModuleTest {
             net.to(DType.FLOAT32);
             assertEquals(DType.FLOAT32, net.head.bias().dtype());
             assertThrows(IllegalArgumentException.class, () -> net.to(DType.INT64));
+        }
+    }
+
+    @Test
+    void channelsLastRelaysConvWeightsButNotValuesOrSavedBytes(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws IOException {
+        Torch.manualSeed(9);
+        try (Net rowMajor = new Net(); Net nhwc = new Net(); var scope = TensorScope.open()) {
+            nhwc.loadStateDict(rowMajor.stateDict(), true);
+            assertSame(nhwc, nhwc.to(MemoryFormat.CHANNELS_LAST));
+            Tensor w = nhwc.namedParameters().get("layer_list.0.conv.weight");
+            assertTrue(w.isContiguous(MemoryFormat.CHANNELS_LAST));
+            assertFalse(w.isContiguous(), "a 4x3x3x3 weight cannot be dense in both orders");
+            assertTrue(w.requiresGrad() && w.isLeaf());
+            assertTrue(nhwc.head.weight().isContiguous(), "2-D weights keep their layout");
+
+            Tensor x = Tensor.randn(2, 3, 7, 7);
+            assertArrayEquals(rowMajor.forward(x).toFloatArray(), nhwc.forward(x).toFloatArray(), 1e-5f);
+
+            // Saved files hold row-major bytes whatever the layout: both modules write identical files.
+            Path a = dir.resolve("row-major.safetensors");
+            Path b = dir.resolve("channels-last.safetensors");
+            TensorFiles.save(a, rowMajor.stateDict(), Map.of());
+            TensorFiles.save(b, nhwc.stateDict(), Map.of());
+            assertArrayEquals(Files.readAllBytes(a), Files.readAllBytes(b));
+
+            // Loading into a channels-last module copies values into its layout, without changing the layout.
+            try (NamedTensors loaded = TensorFiles.load(a); Net fresh = new Net()) {
+                fresh.to(MemoryFormat.CHANNELS_LAST);
+                fresh.loadStateDict(loaded.tensors(), true);
+                Tensor fw = fresh.namedParameters().get("layer_list.0.conv.weight");
+                assertTrue(fw.isContiguous(MemoryFormat.CHANNELS_LAST));
+                assertArrayEquals(w.toFloatArray(), fw.toFloatArray());
+            }
+            nhwc.to(MemoryFormat.CONTIGUOUS);
+            assertTrue(nhwc.namedParameters().get("layer_list.0.conv.weight").isContiguous());
         }
     }
 

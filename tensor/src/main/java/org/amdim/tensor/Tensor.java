@@ -363,6 +363,14 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
+     * Whether the elements are laid out densely in {@code format}. A tensor can be dense in both formats (a single
+     * channel, or 1×1 images).
+     */
+    public boolean isContiguous(MemoryFormat format) {
+        return ts_is_contiguous_format(handle(), format.code());
+    }
+
+    /**
      * The elements of a contiguous CPU tensor as a native segment that aliases the tensor's storage (writes go
      * straight into the tensor). Valid only while this tensor is open.
      *
@@ -511,6 +519,16 @@ public final class Tensor implements AutoCloseable {
     /** A row-major copy if needed, else a new handle to the same data. */
     public Tensor contiguous() {
         return wrap(ts_contiguous(handle()));
+    }
+
+    /**
+     * A copy laid out densely in {@code format} if needed, else a new handle to the same data; differentiable, as
+     * {@code tensor.contiguous(memory_format=...)}.
+     *
+     * @throws org.amdim.bindings.TorchException for channels-last on a tensor that is not 4-D
+     */
+    public Tensor contiguous(MemoryFormat format) {
+        return wrap(ts_contiguous_format(handle(), format.code()));
     }
 
     /** A copy with its own storage (differentiable). */

@@ -12,6 +12,7 @@ import org.amdim.nn.optim.LrSchedule;
 import org.amdim.tensor.Autocast;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
 import org.amdim.train.AmpMode;
@@ -76,6 +77,10 @@ public class TrainStepBench {
     @Param("none")
     public String amp;
 
+    /** The encoder's memory format: {@code channels-last} (the default) or {@code contiguous}. */
+    @Param("channels-last")
+    public String format;
+
     private AmdimModel model;
     private Adam optimizer;
     private LrSchedule schedule;
@@ -104,6 +109,7 @@ public class TrainStepBench {
                 .build();
         model = Trainer.buildModel(config);
         model.to(where);
+        model.encoder().to(MemoryFormat.parse(format == null ? "channels-last" : format));
         model.train();
         scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(precision.needsGradScaler()));
         optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
