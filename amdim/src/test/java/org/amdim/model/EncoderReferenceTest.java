@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.Autograd;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.junit.jupiter.api.AfterAll;
@@ -30,16 +31,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The encoders against vectors computed by the original AMDIM code (ndf 8, n_depth 2, use_bn 0): strict state-dict
  * loading (same names and shapes), train- and eval-mode outputs, batch-norm buffer updates and parameter gradients,
- * at init and after a random perturbation of every parameter ({@code pert.}). Tolerances are the reference
- * README's.
+ * at init and after a random perturbation of every parameter ({@code pert.}), computed channels-last (the
+ * default) and row-major. Tolerances are the reference README's.
  */
 @ExtendWith(NoLeaks.class)
 class EncoderReferenceTest {
     private static final String[] OUTPUTS = {"r1", "r5", "r7"};
 
+    /** Every size and variant, in both memory formats: the encoder's default (channels-last) and row-major. */
     static Stream<Arguments> variants() {
-        return Stream.of(Arguments.of(32, ""), Arguments.of(32, "pert."), Arguments.of(64, ""),
-                Arguments.of(64, "pert."), Arguments.of(128, ""), Arguments.of(128, "pert."));
+        return Stream.of(MemoryFormat.CHANNELS_LAST, MemoryFormat.CONTIGUOUS).flatMap(format -> Stream.of(
+                Arguments.of(32, "", format), Arguments.of(32, "pert.", format), Arguments.of(64, "", format),
+                Arguments.of(64, "pert.", format), Arguments.of(128, "", format), Arguments.of(128, "pert.", format)));
     }
 
     @AfterAll
@@ -65,11 +68,12 @@ class EncoderReferenceTest {
         return name.startsWith("layer_list." + middle + ".bn.");
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}train")
+    @ParameterizedTest(name = "{0}x{0} {1}train, {2}")
     @MethodSource("variants")
-    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant) throws IOException {
+    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant, MemoryFormat format)
+            throws IOException {
         try (NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
                 var scope = TensorScope.open()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
             encoder.loadStateDict(param, true);
@@ -179,11 +183,11 @@ class EncoderReferenceTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}eval")
+    @ParameterizedTest(name = "{0}x{0} {1}eval, {2}")
     @MethodSource("variants")
-    void evalModeOutputsMatchTheOriginal(int size, String variant) throws IOException {
+    void evalModeOutputsMatchTheOriginal(int size, String variant, MemoryFormat format) throws IOException {
         try (NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
                 var scope = TensorScope.open();
                 var noGrad = Autograd.noGrad()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Map;
 
 import org.amdim.tensor.Autograd;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
@@ -49,6 +50,29 @@ class EncoderTest {
                 assertArrayEquals(preset.inputSize() == 128 ? new long[] {128, 3, 5, 5} : new long[] {128, 3, 3, 3},
                         stem);
             }
+        }
+    }
+
+    @Test
+    void computesChannelsLastUnlessToldOtherwise() {
+        EncoderConfig small = new EncoderConfig(32, 8, 32, 2, false);
+        try (Encoder encoder = Encoder.create(small); var scope = TensorScope.open()) {
+            assertEquals(MemoryFormat.CHANNELS_LAST, encoder.memoryFormat());
+            Tensor stem = encoder.namedParameters().get("layer_list.0.conv.weight");
+            assertTrue(stem.isContiguous(MemoryFormat.CHANNELS_LAST) && !stem.isContiguous());
+            Tensor x = Tensor.randn(4, 3, 32, 32);
+            Features nhwc = encoder.encode(x);
+            // The embeddings leave row-major (bn_out runs on a row-major copy), whatever the encoder's format.
+            assertTrue(nhwc.r5().isContiguous() && nhwc.r7().isContiguous());
+
+            assertEquals(encoder, encoder.to(MemoryFormat.CONTIGUOUS));
+            assertEquals(MemoryFormat.CONTIGUOUS, encoder.memoryFormat());
+            assertTrue(encoder.namedParameters().get("layer_list.0.conv.weight").isContiguous());
+            encoder.eval();
+            Features a = encoder.encode(x);
+            encoder.to(MemoryFormat.CHANNELS_LAST);
+            Features b = encoder.encode(x);
+            assertArrayEquals(a.r7().toFloatArray(), b.r7().toFloatArray(), 1e-4f, "same values in both formats");
         }
     }
 

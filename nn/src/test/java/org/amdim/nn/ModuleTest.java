@@ -334,6 +334,9 @@ class ModuleTest {
             assertTrue(w.requiresGrad() && w.isLeaf());
             assertTrue(nhwc.head.weight().isContiguous(), "2-D weights keep their layout");
 
+            // Evaluation mode, so that the forward leaves the batch-norm buffers (saved below) as they are.
+            rowMajor.eval();
+            nhwc.eval();
             Tensor x = Tensor.randn(2, 3, 7, 7);
             assertArrayEquals(rowMajor.forward(x).toFloatArray(), nhwc.forward(x).toFloatArray(), 1e-5f);
 
