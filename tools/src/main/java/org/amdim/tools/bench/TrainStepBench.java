@@ -40,7 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * per second ({@code batch} images per step, each seen in two views).
  *
  * <p>{@code -p device=cuda -p amp=none,bf16,fp16} measures the GPU with and without mixed precision (the CUDA
- * memory statistics are printed at tear-down).
+ * memory statistics are printed at tear-down).{@code -p format=contiguous} runs the encoder row-major instead of channels-last, to
+ * measure what the layout is worth.
  *
  * <p>The default run is the original's CIFAR configuration (32×32, ndf 128, n_rkhs 1024, n_depth 3) at batch 32
  * and 64. {@code -p preset=stl10} runs the STL-10 encoder (64×64), several times slower per image.
