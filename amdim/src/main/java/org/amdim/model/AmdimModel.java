@@ -204,9 +204,8 @@ public final class AmdimModel extends Module {
         checkLabels(labels);
         // Everything is created in this scope, so an exception part-way frees it all.
         try (var scope = TensorScope.open()) {
-            Features f1 = encoder.encode(x1);
-            Features f2 = encoder.encode(x2);
-            return losses(scope, f1, f2, labels, src5Index1, src5Index2);
+            List<Features> views = encoder.encodeViews(List.of(x1, x2));
+            return losses(scope, views.get(0), views.get(1), labels, src5Index1, src5Index2);
         }
     }
 
@@ -231,8 +230,9 @@ public final class AmdimModel extends Module {
             FeatureGather gather) {
         checkLabels(labels);
         try (var scope = TensorScope.open()) {
-            Features f1 = encoder.encode(x1);
-            Features f2 = encoder.encode(x2);
+            List<Features> views = encoder.encodeViews(List.of(x1, x2));
+            Features f1 = views.get(0);
+            Features f2 = views.get(1);
             List<Tensor> all = gather.gather(List.of(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), labels));
             // The local handles go with the scope; autograd keeps what the backward pass needs.
             Features g1 = new Features(all.get(0), all.get(1), all.get(2));

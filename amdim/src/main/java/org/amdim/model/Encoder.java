@@ -1,6 +1,8 @@
 package org.amdim.model;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 import org.amdim.nn.Module;
 import org.amdim.nn.layers.ModuleList;
@@ -32,6 +34,7 @@ public final class Encoder extends Module {
     private final EmbeddingHead rkhsBlock7;
     private final int index5;
     private final int index7;
+    private final List<MaybeBatchNorm> batchNorms;
     private MemoryFormat memoryFormat = MemoryFormat.CONTIGUOUS;
 
     private Encoder(EncoderConfig config) {
@@ -50,6 +53,19 @@ public final class Encoder extends Module {
                 new EmbeddingHead(layout.channels(index5), config.nRkhs(), config.useBn()));
         this.rkhsBlock7 = registerModule("rkhs_block_7",
                 new EmbeddingHead(layout.channels(index7), config.nRkhs(), config.useBn()));
+
+        List<MaybeBatchNorm> norms = new ArrayList<>();
+        collectBatchNorms(this, norms);
+        this.batchNorms = List.copyOf(norms);
+    }
+
+    private static void collectBatchNorms(Module m, List<MaybeBatchNorm> out) {
+        if (m instanceof MaybeBatchNorm bn) {
+            out.add(bn);
+        }
+        for (Module child : m.namedChildren().values()) {
+            collectBatchNorms(child, out);
+        }
     }
 
     /**
@@ -162,6 +178,56 @@ public final class Encoder extends Module {
                 }
             }
             return new Features(scope.keep(h), scope.keep(r5), scope.keep(r7));
+        }
+    }
+
+    /**
+     * Encodes several views of the same images (equal batch sizes) in one pass, with the results of one
+     * {@link #encode(Tensor)} per view: every batch norm normalises each view with that view's own statistics and
+     * updates its running statistics view by view, in order, as the original encodes {@code x1} and then
+     * {@code x2}. Everything else in the encoder treats each image on its own, so the views can share the
+     * convolutions: one pass over a batch of n·B images keeps the cores busier than n passes over B, and
+     * dispatches each op once.
+     *
+     * @param views (B, 3, S, S) images per view, all with the same B
+     * @return the features of each view, in order; the caller closes them
+     * @throws IllegalArgumentException when a view has the wrong shape or the batch sizes differ
+     */
+    public List<Features> encodeViews(List<Tensor> views) {
+        if (views.isEmpty()) {
+            throw new IllegalArgumentException("encodeViews needs at least one view");
+        }
+        long batch = views.get(0).shape()[0];
+        for (Tensor v : views) {
+            checkInput(v);
+            if (v.shape()[0] != batch) {
+                throw new IllegalArgumentException("views must have equal batch sizes, got " + batch + " and "
+                        + v.shape()[0]);
+            }
+        }
+        int n = views.size();
+        if (n == 1) {
+            return List.of(encode(views.get(0)));
+        }
+        try (var scope = TensorScope.open()) {
+            Tensor all = Tensor.cat(views, 0);
+            batchNorms.forEach(bn -> bn.statisticsGroups(n));
+            Features joint;
+            try {
+                joint = encode(all);
+            } finally {
+                batchNorms.forEach(bn -> bn.statisticsGroups(1));
+            }
+            try (joint) {
+                List<Tensor> r1 = joint.r1().chunk(n, 0);
+                List<Tensor> r5 = joint.r5().chunk(n, 0);
+                List<Tensor> r7 = joint.r7().chunk(n, 0);
+                List<Features> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(new Features(scope.keep(r1.get(i)), scope.keep(r5.get(i)), scope.keep(r7.get(i))));
+                }
+                return out;
+            }
         }
     }
 

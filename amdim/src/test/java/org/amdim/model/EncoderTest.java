@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.amdim.tensor.Autograd;
+import org.amdim.tensor.DType;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -50,6 +53,73 @@ class EncoderTest {
                 assertArrayEquals(preset.inputSize() == 128 ? new long[] {128, 3, 5, 5} : new long[] {128, 3, 3, 3},
                         stem);
             }
+        }
+    }
+
+    @Test
+    void viewsEncodedTogetherEqualViewsEncodedOneByOne() {
+        // use_bn on, so that every residual unit's batch norm is live too; float64 so that only real differences
+        // show.
+        EncoderConfig config = new EncoderConfig(32, 8, 32, 2, true);
+        Torch.manualSeed(3);
+        try (Encoder separate = Encoder.create(config); Encoder joint = Encoder.create(config);
+                var scope = TensorScope.open()) {
+            separate.to(DType.FLOAT64);
+            joint.to(DType.FLOAT64);
+            joint.loadStateDict(separate.stateDict(), true);
+            Tensor x1 = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 3, 32, 32);
+            Tensor x2 = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 3, 32, 32).mul(3).add(1);
+
+            Features a1 = separate.encode(x1);
+            Features a2 = separate.encode(x2);
+            List<Features> b = joint.encodeViews(List.of(x1, x2));
+            assertEquals(2, b.size());
+            Tensor wa = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 32, 7, 7);
+            Tensor wb = Tensor.randn(DType.FLOAT64, Device.CPU, 4, 32, 5, 5);
+            objective(a1, a2, wa, wb).backward();
+            objective(b.get(0), b.get(1), wa, wb).backward();
+
+            assertClose(a1.r1(), b.get(0).r1(), "r1 of view 1");
+            assertClose(a2.r5(), b.get(1).r5(), "r5 of view 2");
+            assertClose(a2.r7(), b.get(1).r7(), "r7 of view 2");
+            // Running statistics updated view by view, in order, as two encode calls do.
+            Map<String, Tensor> jb = joint.namedBuffers();
+            separate.namedBuffers().forEach((k, v) -> assertClose(v, jb.get(k), k));
+            Map<String, Tensor> jp = joint.namedParameters();
+            for (var e : separate.namedParameters().entrySet()) {
+                Tensor g = e.getValue().grad();
+                Tensor h = jp.get(e.getKey()).grad();
+                assertEquals(g == null, h == null, e.getKey());
+                if (g != null) {
+                    assertClose(g, h, "gradient of " + e.getKey());
+                }
+            }
+        }
+    }
+
+    /** A weighted sum of every output of both views, mixing them (as the NCE does). */
+    private static Tensor objective(Features v1, Features v2, Tensor w7, Tensor w5) {
+        return v1.r7().mul(w7).sum().add(v2.r5().mul(w5).sum()).add(v1.r1().mul(v2.r1()).sum())
+                .add(v2.r7().square().mean());
+    }
+
+    private static void assertClose(Tensor expected, Tensor actual, String what) {
+        double[] e = expected.toDoubleArray();
+        double[] a = actual.toDoubleArray();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            assertEquals(e[i], a[i], 1e-9 * (1 + Math.abs(e[i])), what + " [" + i + "]");
+        }
+    }
+
+    @Test
+    void encodeViewsRefusesUnequalBatches() {
+        try (Encoder encoder = Encoder.create(new EncoderConfig(32, 8, 32, 2, false));
+                var scope = TensorScope.open()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> encoder.encodeViews(List.of(Tensor.randn(4, 3, 32, 32), Tensor.randn(3, 3, 32, 32))));
+            assertTrue(e.getMessage().contains("equal batch sizes"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> encoder.encodeViews(List.of()));
         }
     }
 
