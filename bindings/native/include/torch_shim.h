@@ -155,6 +155,18 @@ int ts_cudnn_set_flags(bool enabled, bool benchmark, bool deterministic);
 /* Writes [allocated, reserved, max_allocated] bytes for the device into out (3 values). */
 int ts_cuda_memory_stats(int device_index, int64_t *out);
 
+/* ---- CPU memory cache ------------------------------------------------------------------------ */
+
+/* Keeps freed CPU tensor blocks of 1 MiB and more for reuse, up to idle_limit_bytes of idle blocks (0: keep none
+ * and free every block at once). The first call with a positive limit makes it libtorch's CPU allocator for good. */
+int ts_cpu_cache_configure(int64_t idle_limit_bytes);
+/* Frees every idle block. */
+int ts_cpu_cache_empty(void);
+/* Whether the cache is libtorch's CPU allocator. */
+bool ts_cpu_cache_installed(void);
+/* Writes [live bytes, idle bytes, hits, misses, idle limit] of the cached (>= 1 MiB) blocks into out (5 values). */
+int ts_cpu_cache_stats(int64_t *out);
+
 /* ---- lifetime and metadata ------------------------------------------------------------------- */
 
 /* Frees a handle (NULL is ignored). The storage is released when its last user goes. */

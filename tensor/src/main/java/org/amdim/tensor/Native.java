@@ -27,6 +27,7 @@ final class Native {
 
     static {
         NativeLibrary.load();
+        CpuMemoryCache.installDefault();
     }
 
     private Native() {
