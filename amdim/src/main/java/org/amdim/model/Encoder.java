@@ -91,7 +91,7 @@ public final class Encoder extends Module {
      * Sets the memory format the encoder computes in: its convolution weights are laid out in {@code format}, and
      * {@link #encode(Tensor)} converts the images to it on entry, so every activation follows. Results do not
      * depend on it beyond float rounding; speed does: channels-last lets oneDNN (CPU) run its convolutions
-     * without converting layouts, 3–10 % of a CIFAR training step on 2 cores. Build optimizers after calling
+     * without converting layouts, 4–10 % of a CIFAR training step on 2 cores. Build optimizers after calling
      * this (parameters are replaced, as by {@link Module#to(MemoryFormat)}).
      */
     @Override

@@ -14,8 +14,8 @@ import java.lang.management.ManagementFactory;
  * blocks of 1 MiB and more are kept and handed out again for the same size instead of going back to the kernel.
  *
  * <p>A training step frees and reallocates the same activation buffers every step; without the cache each step
- * page-faults them in again (about a million faults per CIFAR batch-64 step, each page zeroed by the kernel).
- * With it, native memory stays flat at the step's peak. Blocks of 4 MiB and more use transparent huge pages.
+ * page-faults them in again (about 100 000 faults per CIFAR batch-64 step, each page zeroed by the kernel).
+ * With it, native memory stays flat at the step's peak. Blocks of 4 MiB and more ask for transparent huge pages.
  *
  * <p>It is on from the first use of this library, with an idle limit of a quarter of physical memory, at most 4
  * GiB; the system property {@code amdim.cpuCache.idleBytes} sets another limit (0 turns caching off).

@@ -8,7 +8,7 @@ import static org.amdim.bindings.ffm.TorchShim.TS_MEMORY_CONTIGUOUS;
  * and the values do not depend on it; only the strides, and with them the speed of the kernels, do.
  *
  * <p>On CPU, oneDNN's convolutions run natively on channels-last (NHWC) activations; given row-major (NCHW)
- * ones they convert every input, output and gradient to their blocked layout and back (3–10 % of an AMDIM
+ * ones they convert every input, output and gradient to their blocked layout and back (4–10 % of an AMDIM
  * training step on 2 cores). Every other op the encoder uses (batch norm, ReLU, average pooling, constant
  * padding, addition) keeps channels-last, so converting the images once at the encoder's entry is enough.
  */
