@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.amdim.bindings.NativeLibrary;
+import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.Torch;
 
 import picocli.CommandLine.Command;
@@ -44,6 +45,11 @@ public final class InfoCommand implements Callable<Integer> {
         f.put("intra-op threads", Integer.toString(Torch.getNumThreads()));
         f.put("cpu cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         f.put("blas", BlasProbe.probe().describe());
+        CpuMemoryCache.Stats cache = CpuMemoryCache.stats();
+        f.put("cpu memory cache", cache.installed() && cache.idleLimit() > 0
+                ? "on, keeps up to " + (cache.idleLimit() >> 20) + " MiB of freed blocks (-D"
+                        + CpuMemoryCache.IDLE_BYTES_PROPERTY + "=bytes)"
+                : "off");
         f.put("cuda", (Torch.cudaIsAvailable() ? "available" : "not available")
                 + (Torch.builtWithCuda() ? " (libtorch built with CUDA)" : " (libtorch built without CUDA)"));
         f.put("cuda devices", Integer.toString(Torch.cudaDeviceCount()));
