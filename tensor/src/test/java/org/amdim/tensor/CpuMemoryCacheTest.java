@@ -8,7 +8,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoLeaks.class)
 class CpuMemoryCacheTest {
-    /** 8 MiB of float32: a cached, huge-page sized block. */
+    /** 2 Mi float32 elements, 8 MiB: a cached block with huge pages. */
     private static final long BIG = 2L << 20;
 
     @AfterEach
@@ -37,7 +37,6 @@ class CpuMemoryCacheTest {
             CpuMemoryCache.Stats during = CpuMemoryCache.stats();
             assertEquals(before.hits() + 1, during.hits());
             assertEquals(before.misses(), during.misses());
-            assertEquals(before.idleBytes() - BIG * 4, during.idleBytes());
             // The values a reused block carries are the tensor's to set: writes and reads work as usual.
             b.fill_(2.5);
             assertEquals(2.5 * BIG, b.sum().item(), 0.0);
