@@ -44,23 +44,26 @@ public final class CpuMemoryCache {
 
     /** Called once when the shim is loaded: installs the cache with the configured or default limit. */
     static void installDefault() {
+        long defaultLimit = Math.min(MAX_DEFAULT_IDLE, physicalMemory() / 4);
         String configured = System.getProperty(IDLE_BYTES_PROPERTY);
-        long limit = Math.min(MAX_DEFAULT_IDLE, physicalMemory() / 4);
-        if (configured != null) {
-            try {
-                limit = Long.parseLong(configured.trim());
-            } catch (NumberFormatException e) {
-                configured = null;
-            }
-            if (configured == null || limit < 0) {
-                // This runs while the library loads, where an exception would make every later call fail with
-                // an obscure initialisation error: say what is wrong and go on with the default.
-                limit = Math.min(MAX_DEFAULT_IDLE, physicalMemory() / 4);
-                System.err.println("amdim: ignoring -D" + IDLE_BYTES_PROPERTY + "='"
-                        + System.getProperty(IDLE_BYTES_PROPERTY) + "' (not a byte count >= 0); using " + limit);
-            }
+        long limit = configured == null ? defaultLimit : parseByteCount(configured);
+        if (limit < 0) {
+            // This runs while the library loads, where an exception would make every later call fail with an
+            // obscure initialisation error: say what is wrong and go on with the default.
+            System.err.println("amdim: ignoring -D" + IDLE_BYTES_PROPERTY + "='" + configured
+                    + "' (not a byte count >= 0); using " + defaultLimit);
+            limit = defaultLimit;
         }
         setIdleLimit(limit);
+    }
+
+    /** The byte count in {@code text}, or -1 when it is not a number. */
+    private static long parseByteCount(String text) {
+        try {
+            return Long.parseLong(text.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static long physicalMemory() {
