@@ -83,9 +83,13 @@ $install_help"
   fi
 fi
 
-version="$(sed -n 's/^#define TORCH_VERSION_MAJOR \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
-version="$version.$(sed -n 's/^#define TORCH_VERSION_MINOR \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
-version="$version.$(sed -n 's/^#define TORCH_VERSION_PATCH \([0-9]*\).*/\1/p' "${inc_dirs[-1]}/torch/version.h" | head -n1)"
+# The preprocessor reads the version, since the macros moved: older releases define them in torch/version.h,
+# newer ones (2.14, for one) in torch/headeronly/version.h, which torch/version.h includes.
+version_cpp=()
+for d in "${inc_dirs[@]}"; do version_cpp+=("-isystem" "$d"); done
+version="$(printf '#include <torch/version.h>\nts_version TORCH_VERSION_MAJOR.TORCH_VERSION_MINOR.TORCH_VERSION_PATCH\n' |
+  "${cxx_cmd[@]}" -E -P "${version_cpp[@]}" -x c++ - 2>/dev/null | sed -n 's/^ts_version \([0-9]*\) *\. *\([0-9]*\) *\. *\([0-9]*\).*/\1.\2.\3/p' | tail -n1)"
+[ -n "$version" ] || die "could not read TORCH_VERSION_MAJOR/MINOR/PATCH from torch/version.h under ${inc_dirs[*]}"
 
 # C++17 suits libtorch 1.13 to 2.11 (1.13 also builds as C++20); newer headers refuse anything below C++20.
 major="${version%%.*}"
