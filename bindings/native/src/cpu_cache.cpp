@@ -21,8 +21,10 @@
 
 #include <sys/mman.h>
 
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace {
 
@@ -35,10 +37,16 @@ size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 class CachingCpuAllocator final : public c10::Allocator {
  public:
-  c10::DataPtr allocate(size_t nbytes) const override {
+  // c10::Allocator changed between releases: 1.13 declares `allocate(size_t) const`, newer ones (2.6 and 2.14
+  // checked) a non-const `allocate(size_t)` plus a pure `copy_data`. Both allocate overloads are defined, without
+  // `override`, so that whichever the base declares is overridden and the other is a plain overload; copy_data
+  // is an override where it exists and an unused method in 1.13.
+  c10::DataPtr allocate(size_t nbytes) const {
     void *p = nbytes < kMinCached ? c10::alloc_cpu(nbytes) : take(nbytes);
     return {p, p, &release, c10::Device(c10::DeviceType::CPU)};
   }
+  c10::DataPtr allocate(size_t nbytes) { return std::as_const(*this).allocate(nbytes); }
+  void copy_data(void *dest, const void *src, std::size_t count) const { std::memcpy(dest, src, count); }
 
   c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
