@@ -57,6 +57,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
+#include <type_traits>
+#include <utility>
 
 namespace {
 
@@ -234,6 +236,31 @@ void unpack(const Bucket &b) {
   }
 }
 
+// libtorch 2.4 and later serve the store with libuv by default (TCPStoreOptions::useLibUV, a field 1.13 lacks),
+// and refuse to start when they were built without it, as Debian's 2.x packages are. The store then starts on
+// the classic backend: it speaks the same protocol to the clients, so ranks may differ in which one they have.
+template <typename O, typename = void>
+struct HasUseLibUV : std::false_type {};
+template <typename O>
+struct HasUseLibUV<O, std::void_t<decltype(std::declval<O &>().useLibUV)>> : std::true_type {};
+
+// A template so that the discarded branch, which names useLibUV, is not compiled against 1.13.
+template <typename O>
+c10::intrusive_ptr<c10d::TCPStore> open_store(const std::string &addr, O options) {
+  try {
+    return c10::make_intrusive<c10d::TCPStore>(addr, options);
+  } catch (const c10::Error &e) {
+    if constexpr (HasUseLibUV<O>::value) {
+      const std::string message = e.what_without_backtrace();
+      if (options.useLibUV && message.find("libuv") != std::string::npos) {
+        options.useLibUV = false;
+        return c10::make_intrusive<c10d::TCPStore>(addr, options);
+      }
+    }
+    throw;
+  }
+}
+
 std::vector<at::Tensor> tensors_of(const ts_tensor *hs, int n) {
   if (n < 0) ts::fail("n is negative");
   if (n > 0 && hs == nullptr) ts::fail("'tensors' is null");
@@ -282,7 +309,7 @@ TS_API ts_pg ts_pg_create(const char *backend, const char *master_addr, int mast
     so.waitWorkers = false;
     so.timeout = g->timeout;
     try {
-      g->store = c10::make_intrusive<c10d::TCPStore>(std::string(master_addr), so);
+      g->store = open_store(master_addr, so);
       g->group = make_group(b, master_addr, g->store, rank, world_size, g->timeout);
     } catch (const c10::Error &e) {
       throw std::runtime_error("cannot create the " + b + " process group (rank " + std::to_string(rank) + " of " +
