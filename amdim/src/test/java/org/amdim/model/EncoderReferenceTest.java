@@ -131,11 +131,15 @@ class EncoderReferenceTest {
             String kind) {
         Tensor objective = objective(ref, f, kind);
         Tensor expectedObjective = ref.get(variant + kind + "_objective");
-        // The objective sums many terms of either sign: scale its tolerance by the size of those terms.
+        // Both objectives sum many terms of either sign, so float32 rounding of the outputs (already checked
+        // element by element above) moves them in proportion to the size of those terms, not of their sum: the
+        // 32x grad objective cancels to 0.128 from terms whose magnitudes add up to about 27. Scaled by its own
+        // value instead, it failed on libtorch 2.14 (oneDNN 3.6 kernels: off by 1.4e-5, 1.1e-4 of the value).
         double scale = kind.equals("gradw")
                 ? ref.get("wsum.r1").mul(f.r1()).abs().sum().add(ref.get("wsum.r5").mul(f.r5()).abs().sum())
                         .add(ref.get("wsum.r7").mul(f.r7()).abs().sum()).item()
-                : Math.abs(expectedObjective.item());
+                : f.r1().abs().sum().add(f.r5().square().sum().mul(0.5 / f.r5().numel()))
+                        .add(f.r7().abs().mean()).item();
         assertClose(size + "x " + kind + " objective (5e-5*sum|terms|)", size + " " + variant + kind + "_objective",
                 objective, expectedObjective, 5e-5 * scale, 0);
         objective.backward(null, true);
