@@ -61,17 +61,39 @@ public final class NativeLibrary {
         }
     }
 
-    /** The properties the native build recorded (libtorch directory, CUDA), or empty properties. */
+    /**
+     * The properties the native build recorded (libtorch directory, CUDA), or empty properties. With
+     * {@code amdim.shim.path} / {@code AMDIM_SHIM} set they are read from the {@code torchshim.properties} that
+     * {@code build.sh} writes beside that library (empty when there is none), not from the class path: a shim
+     * built elsewhere against another libtorch must not be checked against the packaged one's record.
+     */
     public static Properties buildInfo() {
         Properties props = new Properties();
-        try (InputStream in = NativeLibrary.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + BUILD_INFO)) {
-            if (in != null) {
-                props.load(in);
+        String override = shimOverride();
+        try {
+            if (override != null) {
+                Path file = Path.of(override).toAbsolutePath().resolveSibling(BUILD_INFO);
+                if (Files.isRegularFile(file)) {
+                    try (InputStream in = Files.newInputStream(file)) {
+                        props.load(in);
+                    }
+                }
+                return props;
+            }
+            try (InputStream in = NativeLibrary.class.getClassLoader().getResourceAsStream(RESOURCE_DIR + BUILD_INFO)) {
+                if (in != null) {
+                    props.load(in);
+                }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return props;
+    }
+
+    private static String shimOverride() {
+        String override = System.getProperty("amdim.shim.path", System.getenv("AMDIM_SHIM"));
+        return override == null || override.isBlank() ? null : override;
     }
 
     private static Path doLoad() {
@@ -88,8 +110,8 @@ public final class NativeLibrary {
     }
 
     private static Path locateShim() {
-        String override = System.getProperty("amdim.shim.path", System.getenv("AMDIM_SHIM"));
-        if (override != null && !override.isBlank()) {
+        String override = shimOverride();
+        if (override != null) {
             Path p = Path.of(override).toAbsolutePath();
             if (!Files.isRegularFile(p)) {
                 throw new NativeLibraryException("amdim.shim.path/AMDIM_SHIM points to " + p + ", which is not a file");
