@@ -38,6 +38,7 @@ public final class NativeLibrary {
     private static final String BUILD_INFO = "torchshim.properties";
 
     private static volatile Path loadedFrom;
+    private static volatile List<String> restoredSignals = List.of();
 
     private NativeLibrary() {
     }
@@ -59,6 +60,17 @@ public final class NativeLibrary {
             }
             return loadedFrom;
         }
+    }
+
+    /**
+     * The JVM signal handlers that loading the shim had replaced and that were put back, e.g. {@code [SIGBUS,
+     * SIGFPE, SIGILL, SIGSEGV]} with Debian 13's libtorch, whose UCX dependency installs its own; empty when
+     * nothing was touched or the shim is not loaded yet. See {@code SignalHandlers} for why.
+     *
+     * @return the signal names, in signal-number order
+     */
+    public static List<String> restoredSignals() {
+        return restoredSignals;
     }
 
     /**
@@ -99,11 +111,14 @@ public final class NativeLibrary {
     private static Path doLoad() {
         Path shim = locateShim();
         checkLibtorchPresent();
+        SignalHandlers jvmHandlers = SignalHandlers.capture(SignalHandlers.JVM_SIGNALS.keySet());
         try {
             System.load(shim.toString());
         } catch (UnsatisfiedLinkError e) {
             throw new NativeLibraryException("Could not load the libtorch shim " + shim + ": " + e.getMessage()
                     + ". " + installHint(), e);
+        } finally {
+            restoredSignals = List.copyOf(jvmHandlers.restoreChanged());
         }
         checkSingleLibtorch();
         return shim;

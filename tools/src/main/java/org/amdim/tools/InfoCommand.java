@@ -3,6 +3,7 @@ package org.amdim.tools;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -42,6 +43,11 @@ public final class InfoCommand implements Callable<Integer> {
                 + System.getProperty("java.vm.name") + ")");
         f.put("native shim", NativeLibrary.load().toString());
         f.put("libtorch", Torch.version());
+        List<String> restored = NativeLibrary.restoredSignals();
+        if (!restored.isEmpty()) {
+            f.put("signal handlers", "the JVM's " + String.join(", ", restored)
+                    + " handlers were replaced while libtorch loaded and have been put back");
+        }
         f.put("intra-op threads", Integer.toString(Torch.getNumThreads()));
         f.put("cpu cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
         f.put("blas", BlasProbe.probe().describe());
