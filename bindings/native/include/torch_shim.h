@@ -152,6 +152,13 @@ bool ts_cudnn_is_available(void);
 bool ts_built_with_cuda(void);
 int ts_cuda_synchronize(int device_index);
 int ts_cudnn_set_flags(bool enabled, bool benchmark, bool deterministic);
+/* Writes [enabled, benchmark, deterministic] of cuDNN (0/1) into out (3 values). */
+int ts_cudnn_flags(int *out);
+/* Whether float32 matrix products (cuBLAS) and convolutions (cuDNN) may run in TF32 on CUDA devices that have it
+ * (libtorch's defaults: products no, convolutions yes). Only flags: also settable without CUDA. */
+int ts_tf32_set(bool matmul, bool cudnn);
+/* Writes [matmul, cudnn] (0/1) into out (2 values). */
+int ts_tf32_get(int *out);
 /* Writes [allocated, reserved, max_allocated] bytes for the device into out (3 values). */
 int ts_cuda_memory_stats(int device_index, int64_t *out);
 

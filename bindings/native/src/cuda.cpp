@@ -110,6 +110,32 @@ TS_API int ts_cudnn_set_flags(bool enabled, bool benchmark, bool deterministic) 
   });
 }
 
+TS_API int ts_cudnn_flags(int *out) {
+  return ts::guard_status(__func__, [&] {
+    if (out == nullptr) ts::fail("'out' is null");
+    out[0] = at::globalContext().userEnabledCuDNN() ? 1 : 0;
+    out[1] = at::globalContext().benchmarkCuDNN() ? 1 : 0;
+    out[2] = at::globalContext().deterministicCuDNN() ? 1 : 0;
+  });
+}
+
+// The same two setters in 1.13, 2.6 and 2.14 (newer releases add finer per-backend float32 precision settings
+// beside them). Python's torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32 are these.
+TS_API int ts_tf32_set(bool matmul, bool cudnn) {
+  return ts::guard_status(__func__, [&] {
+    at::globalContext().setAllowTF32CuBLAS(matmul);
+    at::globalContext().setAllowTF32CuDNN(cudnn);
+  });
+}
+
+TS_API int ts_tf32_get(int *out) {
+  return ts::guard_status(__func__, [&] {
+    if (out == nullptr) ts::fail("'out' is null");
+    out[0] = at::globalContext().allowTF32CuBLAS() ? 1 : 0;
+    out[1] = at::globalContext().allowTF32CuDNN() ? 1 : 0;
+  });
+}
+
 TS_API int ts_cuda_memory_stats(int device_index, int64_t *out) {
   return ts::guard_status(__func__, [&] {
     if (out == nullptr) ts::fail("'out' is null");

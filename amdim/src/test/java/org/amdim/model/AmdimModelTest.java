@@ -16,10 +16,13 @@ import java.util.TreeSet;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.optim.Adam;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoLeaks.class)
@@ -44,64 +47,76 @@ class AmdimModelTest {
         return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(EPS));
     }
 
-    @Test
-    void oneTrainingStepMatchesTheOriginal() {
-        replayTrainingStep("");
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.amdim.model.ReferenceDevices#cpuAndCuda")
+    void oneTrainingStepMatchesTheOriginal(Device device) {
+        replayTrainingStep("", device);
     }
 
-    @Test
-    void oneTrainingStepFromThePerturbedEncoderMatchesTheOriginal() {
-        replayTrainingStep("pert.");
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.amdim.model.ReferenceDevices#cpuAndCuda")
+    void oneTrainingStepFromThePerturbedEncoderMatchesTheOriginal(Device device) {
+        replayTrainingStep("pert.", device);
     }
 
-    private static void replayTrainingStep(String prefix) {
+    private static void replayTrainingStep(String prefix, Device device) {
         Torch.manualSeed(41);
-        try (NamedTensors ref = Close.reference("train_step.safetensors");
+        try (var float32 = ReferenceDevices.use(device);
+                NamedTensors ref = Close.reference("train_step.safetensors");
                 AmdimModel model = AmdimModel.create(referenceConfig(0.0));
-                Adam adam = referenceAdam(model);
                 var scope = TensorScope.open()) {
             Map<String, Tensor> before = ref.withPrefix(prefix + "before.");
             assertEquals(new TreeSet<>(before.keySet()), new TreeSet<>(model.stateDict().keySet()),
                     "full-model state-dict names");
             model.loadStateDict(before, true);
+            model.to(device);
             model.train();
-            adam.zeroGrad();
-            long[] idx1 = ref.get("src5_idx_x1").toLongArray();
-            long[] idx2 = ref.get("src5_idx_x2").toLongArray();
-            Map<String, Tensor> out = ref.withPrefix(prefix + "out.");
-            try (StepOutput step = model.forwardStep(ref.get("x1"), ref.get("x2"), ref.get("labels"), idx1, idx2)) {
-                Map<String, Double> metrics = step.metrics();
-                double[] got = {step.nce().loss1t5().item(), step.nce().loss1t7().item(), step.nce().loss5t5().item(),
-                    step.nce().lgtReg().item(), step.lossG2l().item(), step.lossInf().item(), step.lossCls().item(),
-                    step.lossClsMlp().item(), step.lossClsLin().item(), step.lossOpt().item()};
-                for (int i = 0; i < LOSSES.length; i++) {
-                    Close.checkScalar(prefix + "step " + LOSSES[i], got[i], ref.get(prefix + LOSSES[i]).item(), 1e-5);
-                }
-                assertEquals(step.lossOpt().item(), metrics.get("loss_opt"));
-                Features[] views = {step.view1(), step.view2()};
-                for (int v = 0; v < 2; v++) {
-                    Features f = views[v];
-                    String x = "_x" + (v + 1);
-                    for (var e : Map.of("r1", f.r1(), "r5", f.r5(), "r7", f.r7()).entrySet()) {
-                        Tensor expected = out.get(e.getKey() + x);
-                        Close.check(prefix + "step out." + e.getKey() + x, e.getValue(), expected,
-                                5e-5 * Close.maxAbs(expected), 0);
-                    }
-                }
-                Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"),
-                        1e-5 * Close.maxAbs(out.get("lgt_glb_mlp")), 0);
-                Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"),
-                        1e-5 * Close.maxAbs(out.get("lgt_glb_lin")), 0);
-                Tensor labels2 = Tensor.cat(List.of(ref.get("labels"), ref.get("labels")), 0);
-                assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_mlp"), labels2), step.accMlp());
-                assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_lin"), labels2), step.accLin());
-                assertEquals(12, step.accMlp().labelled());
-                step.lossOpt().backward();
+            // Adam after the move: its state lives beside the parameters.
+            try (Adam adam = referenceAdam(model)) {
+                stepAndCheck(prefix, ref, model, adam, before, device);
             }
-            checkGradients(prefix, ref, model);
-            adam.step();
-            checkAfterStep(prefix, ref, model, before);
         }
+    }
+
+    private static void stepAndCheck(String prefix, NamedTensors ref, AmdimModel model, Adam adam,
+            Map<String, Tensor> before, Device device) {
+        adam.zeroGrad();
+        long[] idx1 = ref.get("src5_idx_x1").toLongArray();
+        long[] idx2 = ref.get("src5_idx_x2").toLongArray();
+        Map<String, Tensor> out = ref.withPrefix(prefix + "out.");
+        try (StepOutput step = model.forwardStep(ref.get("x1").to(device), ref.get("x2").to(device),
+                ref.get("labels").to(device), idx1, idx2)) {
+            Map<String, Double> metrics = step.metrics();
+            double[] got = {step.nce().loss1t5().item(), step.nce().loss1t7().item(), step.nce().loss5t5().item(),
+                step.nce().lgtReg().item(), step.lossG2l().item(), step.lossInf().item(), step.lossCls().item(),
+                step.lossClsMlp().item(), step.lossClsLin().item(), step.lossOpt().item()};
+            for (int i = 0; i < LOSSES.length; i++) {
+                Close.checkScalar(prefix + "step " + LOSSES[i], got[i], ref.get(prefix + LOSSES[i]).item(), 1e-5);
+            }
+            assertEquals(step.lossOpt().item(), metrics.get("loss_opt"));
+            Features[] views = {step.view1(), step.view2()};
+            for (int v = 0; v < 2; v++) {
+                Features f = views[v];
+                String x = "_x" + (v + 1);
+                for (var e : Map.of("r1", f.r1(), "r5", f.r5(), "r7", f.r7()).entrySet()) {
+                    Tensor expected = out.get(e.getKey() + x);
+                    Close.check(prefix + "step out." + e.getKey() + x, e.getValue(), expected,
+                            5e-5 * Close.maxAbs(expected), 0);
+                }
+            }
+            Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"),
+                    1e-5 * Close.maxAbs(out.get("lgt_glb_mlp")), 0);
+            Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"),
+                    1e-5 * Close.maxAbs(out.get("lgt_glb_lin")), 0);
+            Tensor labels2 = Tensor.cat(List.of(ref.get("labels"), ref.get("labels")), 0);
+            assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_mlp"), labels2), step.accMlp());
+            assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_lin"), labels2), step.accLin());
+            assertEquals(12, step.accMlp().labelled());
+            step.lossOpt().backward();
+        }
+        checkGradients(prefix, ref, model);
+        adam.step();
+        checkAfterStep(prefix, ref, model, before);
     }
 
     private static void checkGradients(String prefix, NamedTensors ref, AmdimModel model) {

@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.Autograd;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -38,11 +39,16 @@ import org.junit.jupiter.params.provider.MethodSource;
 class EncoderReferenceTest {
     private static final String[] OUTPUTS = {"r1", "r5", "r7"};
 
-    /** Every size and variant, in both memory formats: the encoder's default (channels-last) and row-major. */
+    /**
+     * Every size and variant: on the CPU in both memory formats (the encoder's default, channels-last, and
+     * row-major), and on {@code cuda:0} in the default one (skipped without a GPU; see {@link ReferenceDevices}).
+     */
     static Stream<Arguments> variants() {
-        return Stream.of(MemoryFormat.CHANNELS_LAST, MemoryFormat.CONTIGUOUS).flatMap(format -> Stream.of(
-                Arguments.of(32, "", format), Arguments.of(32, "pert.", format), Arguments.of(64, "", format),
-                Arguments.of(64, "pert.", format), Arguments.of(128, "", format), Arguments.of(128, "pert.", format)));
+        return Stream.of(
+                Arguments.of(MemoryFormat.CHANNELS_LAST, Device.CPU), Arguments.of(MemoryFormat.CONTIGUOUS, Device.CPU),
+                Arguments.of(MemoryFormat.CHANNELS_LAST, Device.cuda(0)))
+                .flatMap(a -> Stream.of(32, 64, 128).flatMap(size -> Stream.of("", "pert.")
+                        .map(variant -> Arguments.of(size, variant, a.get()[0], a.get()[1]))));
     }
 
     @AfterAll
@@ -68,17 +74,19 @@ class EncoderReferenceTest {
         return name.startsWith("layer_list." + middle + ".bn.");
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}train, {2}")
+    @ParameterizedTest(name = "{0}x{0} {1}train, {2}, {3}")
     @MethodSource("variants")
-    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant, MemoryFormat format)
-            throws IOException {
-        try (NamedTensors ref = EncoderReference.load(size);
+    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant, MemoryFormat format,
+            Device device) throws IOException {
+        try (var float32 = ReferenceDevices.use(device);
+                NamedTensors ref = EncoderReference.load(size);
                 Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
                 var scope = TensorScope.open()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
             encoder.loadStateDict(param, true);
+            encoder.to(device).to(format);
             encoder.train();
-            Features f = encoder.encode(ref.get("x"));
+            Features f = encoder.encode(ref.get("x").to(device));
 
             for (String r : OUTPUTS) {
                 Tensor expected = ref.get(variant + "train." + r);
@@ -121,10 +129,15 @@ class EncoderReferenceTest {
     /** The two objectives of the reference file, built from this forward's outputs. */
     private static Tensor objective(NamedTensors ref, Features f, String kind) {
         if (kind.equals("gradw")) {
-            return ref.get("wsum.r1").mul(f.r1()).sum().add(ref.get("wsum.r5").mul(f.r5()).sum())
-                    .add(ref.get("wsum.r7").mul(f.r7()).sum());
+            return weights(ref, "r1", f).mul(f.r1()).sum().add(weights(ref, "r5", f).mul(f.r5()).sum())
+                    .add(weights(ref, "r7", f).mul(f.r7()).sum());
         }
         return f.r1().sum().add(f.r5().square().sum().mul(0.5 / f.r5().numel())).add(f.r7().mean());
+    }
+
+    /** The gradw objective's weights for one output, on the outputs' device. */
+    private static Tensor weights(NamedTensors ref, String output, Features f) {
+        return ref.get("wsum." + output).to(f.r1().device());
     }
 
     private static void checkGradients(NamedTensors ref, Encoder encoder, Features f, int size, String variant,
@@ -136,8 +149,8 @@ class EncoderReferenceTest {
         // 32x grad objective cancels to 0.128 from terms whose magnitudes add up to about 27. Scaled by its own
         // value instead, it failed on libtorch 2.14 (oneDNN 3.6 kernels: off by 1.4e-5, 1.1e-4 of the value).
         double scale = kind.equals("gradw")
-                ? ref.get("wsum.r1").mul(f.r1()).abs().sum().add(ref.get("wsum.r5").mul(f.r5()).abs().sum())
-                        .add(ref.get("wsum.r7").mul(f.r7()).abs().sum()).item()
+                ? weights(ref, "r1", f).mul(f.r1()).abs().sum().add(weights(ref, "r5", f).mul(f.r5()).abs().sum())
+                        .add(weights(ref, "r7", f).mul(f.r7()).abs().sum()).item()
                 : f.r1().abs().sum().add(f.r5().square().sum().mul(0.5 / f.r5().numel()))
                         .add(f.r7().abs().mean()).item();
         assertClose(size + "x " + kind + " objective (5e-5*sum|terms|)", size + " " + variant + kind + "_objective",
@@ -187,17 +200,20 @@ class EncoderReferenceTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}eval, {2}")
+    @ParameterizedTest(name = "{0}x{0} {1}eval, {2}, {3}")
     @MethodSource("variants")
-    void evalModeOutputsMatchTheOriginal(int size, String variant, MemoryFormat format) throws IOException {
-        try (NamedTensors ref = EncoderReference.load(size);
+    void evalModeOutputsMatchTheOriginal(int size, String variant, MemoryFormat format, Device device)
+            throws IOException {
+        try (var float32 = ReferenceDevices.use(device);
+                NamedTensors ref = EncoderReference.load(size);
                 Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
                 var scope = TensorScope.open();
                 var noGrad = Autograd.noGrad()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
             encoder.loadStateDict(param, true);
+            encoder.to(device).to(format);
             encoder.eval();
-            Features f = encoder.encode(ref.get("x"));
+            Features f = encoder.encode(ref.get("x").to(device));
             for (String r : OUTPUTS) {
                 Tensor expected = ref.get(variant + "eval." + r);
                 assertClose(size + "x eval outputs (abs 1e-5*maxabs)", size + " " + variant + "eval." + r,

@@ -18,20 +18,25 @@ import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(NoLeaks.class)
 class MultiScaleNceLossTest {
     private static final String[] INPUTS = {"r1_x1", "r5_x1", "r7_x1", "r1_x2", "r5_x2", "r7_x2"};
 
-    @Test
-    void termsPartsAndInputGradientsMatchTheOriginal() {
-        try (NamedTensors ref = Close.reference("nce_loss.safetensors");
+    @ParameterizedTest(name = "on {0}")
+    @MethodSource("org.amdim.model.ReferenceDevices#cpuAndCuda")
+    void termsPartsAndInputGradientsMatchTheOriginal(Device device) {
+        try (var float32 = ReferenceDevices.use(device);
+                NamedTensors ref = Close.reference("nce_loss.safetensors");
                 MultiScaleNceLoss nce = new MultiScaleNceLoss(20.0, 1);
                 var scope = TensorScope.open()) {
+            nce.to(device);
             List<Tensor> in = new ArrayList<>();
             for (String name : INPUTS) {
-                in.add(ref.get(name).clone().requiresGrad(true));
+                in.add(ref.get(name).clone().to(device).requiresGrad(true));
             }
             long[] idx1 = ref.get("src5_idx_x1").toLongArray();
             long[] idx2 = ref.get("src5_idx_x2").toLongArray();

@@ -69,6 +69,46 @@ public final class Torch {
         Native.check(ts_cudnn_set_flags(enabled, benchmark, deterministic));
     }
 
+    /** cuDNN's switches (libtorch's defaults: enabled, no benchmark, not deterministic). */
+    public record CudnnFlags(boolean enabled, boolean benchmark, boolean deterministic) {
+    }
+
+    /** The current cuDNN switches (readable without CUDA: they are only flags). */
+    public static CudnnFlags cudnnFlags() {
+        MemorySegment s = Native.scratch();
+        Native.check(ts_cudnn_flags(s));
+        return new CudnnFlags(s.getAtIndex(ValueLayout.JAVA_INT, 0) != 0, s.getAtIndex(ValueLayout.JAVA_INT, 1) != 0,
+                s.getAtIndex(ValueLayout.JAVA_INT, 2) != 0);
+    }
+
+    /**
+     * Whether float32 work on CUDA may use TF32 tensor cores (10-bit mantissa, Ampere and later): matrix products
+     * through cuBLAS, convolutions through cuDNN. These are PyTorch's {@code torch.backends.cuda.matmul.allow_tf32}
+     * and {@code torch.backends.cudnn.allow_tf32}; libtorch's defaults are products off, convolutions on.
+     */
+    public record Tf32(boolean matmul, boolean cudnn) {
+        /** Neither products nor convolutions in TF32: full float32, as on the CPU. */
+        public static final Tf32 OFF = new Tf32(false, false);
+    }
+
+    /** The current TF32 settings. */
+    public static Tf32 tf32() {
+        MemorySegment s = Native.scratch();
+        Native.check(ts_tf32_get(s));
+        return new Tf32(s.getAtIndex(ValueLayout.JAVA_INT, 0) != 0, s.getAtIndex(ValueLayout.JAVA_INT, 1) != 0);
+    }
+
+    /**
+     * Sets the TF32 switches for the whole process.
+     *
+     * @return the previous settings, to put back
+     */
+    public static Tf32 setTf32(Tf32 settings) {
+        Tf32 previous = tf32();
+        Native.check(ts_tf32_set(settings.matmul(), settings.cudnn()));
+        return previous;
+    }
+
     /**
      * CUDA memory statistics of a device.
      *

@@ -1,0 +1,43 @@
+package org.amdim.model;
+
+import java.util.stream.Stream;
+
+import org.amdim.tensor.Device;
+import org.amdim.tensor.Torch;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The devices the reference-vector tests run on: always the CPU, and {@code cuda:0}, skipped with the reason
+ * where there is none. On CUDA the test runs in full float32 ({@link Torch.Tf32#OFF}: cuDNN would otherwise
+ * run float32 convolutions in TF32, whose 10-bit mantissa no float32 tolerance survives), so the same
+ * tolerances hold on both.
+ */
+final class ReferenceDevices {
+    private ReferenceDevices() {
+    }
+
+    /** The {@code @MethodSource} of device-parameterised reference tests. */
+    static Stream<Device> cpuAndCuda() {
+        return Stream.of(Device.CPU, Device.cuda(0));
+    }
+
+    /**
+     * Skips the test where {@code device} is a CUDA device this machine lacks, and otherwise switches TF32 off
+     * until the returned handle is closed.
+     */
+    static Float32 use(Device device) {
+        if (device.isCuda()) {
+            Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
+                    + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        }
+        return new Float32(Torch.setTf32(Torch.Tf32.OFF));
+    }
+
+    /** Puts the TF32 settings back. */
+    record Float32(Torch.Tf32 previous) implements AutoCloseable {
+        @Override
+        public void close() {
+            Torch.setTf32(previous);
+        }
+    }
+}
