@@ -139,6 +139,17 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
     if [ "$probe" = ok ]; then
       cppflags=("${cuda_cpp[@]}")
       cuda_note=", CUDA headers $cuda_inc"
+      # NCCL's header (the nccl backend): beside the toolkit's, the system's, or pip's nvidia-nccl package
+      nccl_inc=""
+      for c in "$cuda_inc" /usr/include $(find "$pyroot/nvidia" -maxdepth 3 -name nccl.h -printf '%h\n' 2>/dev/null | sort -u); do
+        if [ -f "$c/nccl.h" ]; then nccl_inc="$(cd "$c" && pwd)"; break; fi
+      done
+      if [ -n "$nccl_inc" ]; then
+        [ "$nccl_inc" = /usr/include ] || [ "$nccl_inc" = "$cuda_inc" ] || cppflags+=("-isystem" "$nccl_inc")
+        cuda_note="$cuda_note, NCCL header $nccl_inc"
+      else
+        cuda_note="$cuda_note, no nccl.h (the nccl backend is unavailable)"
+      fi
     else
       cppflags+=("-DTS_NO_CUDA_HEADERS")
       cuda_note=", CUDA headers at $cuda_inc do not compile with libtorch's c10/cuda (ts_cuda_memory_stats disabled)"

@@ -22,6 +22,18 @@ final class LocalLauncher {
      * @param subcommandArgs the subcommand and its arguments, without {@code --nproc} and any rank options
      * @return 0 when every worker succeeded, else the first failing worker's exit code
      */
+    /**
+     * The project's own settings of this JVM ({@code -Damdim.*}: the shim's path, the CPU cache's limit) as
+     * options for a worker, so that every worker loads the same libtorch and behaves alike; the environment
+     * ({@code AMDIM_SHIM}, {@code OMP_*}) is inherited anyway.
+     */
+    static List<String> projectProperties() {
+        List<String> options = new ArrayList<>();
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("amdim.")).sorted()
+                .forEach(k -> options.add("-D" + k + "=" + System.getProperty(k)));
+        return options;
+    }
+
     static int run(int n, List<String> subcommandArgs) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -31,8 +43,9 @@ final class LocalLauncher {
         List<Process> workers = new ArrayList<>();
         try {
             for (int rank = 0; rank < n; rank++) {
-                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                        System.getProperty("java.class.path"), AmdimCli.class.getName()));
+                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+                cmd.addAll(projectProperties());
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AmdimCli.class.getName()));
                 cmd.addAll(subcommandArgs);
                 cmd.addAll(List.of("--rank", Integer.toString(rank), "--world-size", Integer.toString(n),
                         "--master", "127.0.0.1:" + port));

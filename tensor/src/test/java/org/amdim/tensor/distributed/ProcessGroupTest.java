@@ -7,9 +7,12 @@ import java.util.List;
 import java.util.Map;
 
 import org.amdim.bindings.TorchException;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
+import org.amdim.tensor.Torch;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -44,6 +47,23 @@ class ProcessGroupTest {
             y.square().sum().backward();
             assertArrayEquals(new double[] {2, 4}, x.grad().toDoubleArray(), "a group of one: gradient unscaled");
             assertEquals(1, pg.allGatherList(a).size());
+            pg.barrier();
+        }
+    }
+
+    @Test
+    void anNcclGroupOfOneReducesOnTheGpu() {
+        Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
+                + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        Assumptions.assumeTrue(Backend.NCCL.isAvailable(), "the shim was built without nccl.h");
+        try (ProcessGroup pg = ProcessGroup.init(Backend.NCCL, 0, 1, "127.0.0.1", RankProcesses.freePort(),
+                Duration.ofSeconds(30)); var scope = TensorScope.open()) {
+            Tensor a = Tensor.of(new float[] {1, 2, 3}, 3).to(Device.cuda(0));
+            pg.allReduceSum(a);
+            pg.broadcast(a, 0);
+            assertEquals(Device.cuda(0), a.device());
+            assertArrayEquals(new float[] {1, 2, 3}, a.toFloatArray());
+            assertArrayEquals(new float[] {1, 2, 3}, pg.allGather(a).toFloatArray());
             pg.barrier();
         }
     }

@@ -47,8 +47,11 @@ public final class RankProcesses {
         List<Path> logs = new ArrayList<>();
         try {
             for (int r = 0; r < worldSize; r++) {
-                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss4m",
-                        "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss4m"));
+                // the same shim and settings as this JVM (amdim.shim.path where the shim was built elsewhere)
+                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("amdim.")).sorted()
+                        .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
                 cmd.addAll(List.of(args));
                 Path log = workDir.resolve("rank" + r + ".log");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
