@@ -63,7 +63,7 @@ class CudaModelTest {
     @Test
     void aTrainingStepWithTf32ConvolutionsStaysCloseToTheOriginalAndSoDoesFloat16() {
         Torch.manualSeed(41);
-        Torch.Tf32 previous = Torch.setTf32(new Torch.Tf32(false, true)); // libtorch's defaults
+        Torch.Tf32 previous = Torch.setTf32(Torch.Tf32.DEFAULT);
         try (NamedTensors ref = Close.reference("train_step.safetensors"); AmdimModel model = referenceModel(ref);
                 var scope = TensorScope.open()) {
             model.to(GPU);

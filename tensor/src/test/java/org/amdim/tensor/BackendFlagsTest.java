@@ -1,6 +1,8 @@
 package org.amdim.tensor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,16 @@ class BackendFlagsTest {
     @Test
     void libtorchStartsWithPyTorchsTf32Defaults() {
         // Other tests in this JVM restore what they change; the defaults are products off, convolutions on.
-        assertEquals(new Torch.Tf32(false, true), Torch.tf32());
+        assertEquals(Torch.Tf32.DEFAULT, Torch.tf32());
+    }
+
+    @Test
+    void tf32ModesParseInAnyCaseAndOthersAreRefused() {
+        assertEquals(Torch.Tf32.DEFAULT, Torch.Tf32.parse("default"));
+        assertEquals(new Torch.Tf32(true, true), Torch.Tf32.parse(" ON "));
+        assertEquals(new Torch.Tf32(false, false), Torch.Tf32.parse("off"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Torch.Tf32.parse("fast"));
+        assertTrue(e.getMessage().contains("'fast'"), e.getMessage());
     }
 
     @Test

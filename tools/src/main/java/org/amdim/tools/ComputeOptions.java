@@ -3,6 +3,7 @@ package org.amdim.tools;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Torch;
 
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /** Where and with how many threads libtorch runs: shared by the commands that run the model. */
@@ -13,6 +14,11 @@ public final class ComputeOptions {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N.")
     String device;
 
+    @Option(names = "--tf32", defaultValue = "default", converter = Tf32Converter.class,
+            description = "TF32 for float32 work on CUDA: default (libtorch's: convolutions only), on (matrix"
+                    + " products too), off (full float32).")
+    Torch.Tf32 tf32;
+
     /** The device named by {@code --device}. */
     public Device device() {
         return Device.parse(device);
@@ -21,5 +27,18 @@ public final class ComputeOptions {
     /** Sets libtorch's intra-op thread count to {@code --threads}. */
     public void applyThreads() {
         Torch.setNumThreads(threads);
+    }
+
+    /** Sets the process's TF32 switches to {@code --tf32} (they matter on CUDA devices only). */
+    public void applyTf32() {
+        Torch.setTf32(tf32);
+    }
+
+    /** Parses {@code --tf32}: default, on or off. */
+    static final class Tf32Converter implements ITypeConverter<Torch.Tf32> {
+        @Override
+        public Torch.Tf32 convert(String value) {
+            return Torch.Tf32.parse(value);
+        }
     }
 }

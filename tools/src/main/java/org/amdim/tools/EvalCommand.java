@@ -65,6 +65,7 @@ public final class EvalCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         compute.applyThreads();
+        compute.applyTf32();
         Device dev = compute.device();
         DatasetSpec spec = data.spec();
         ImageDataset test = spec.open(false); // first: it checks the directory and names it when missing

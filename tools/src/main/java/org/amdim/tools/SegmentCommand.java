@@ -101,6 +101,7 @@ public final class SegmentCommand implements Callable<Integer> {
         }
         Device dev = compute.device();
         compute.applyThreads();
+        compute.applyTf32();
         DatasetSpec ds = data.spec();
         AugmentationPreset preset = ds.preset();
         int side = preset.outputSize();

@@ -122,6 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (nproc > 0) {
             return LocalLauncher.run(nproc, workerArgs());
         }
+        compute.applyTf32();
         DatasetSpec spec = data.spec();
         int nClasses = classes != null ? classes : spec.open(false).numClasses();
         TrainConfig config = TrainConfig.defaults().toBuilder()

@@ -74,6 +74,13 @@ class CommandHelpAndErrorsTest {
     }
 
     @Test
+    void aBadTf32ModeIsAUsageErrorListingTheModes() {
+        CliRun r = CliRun.of("train", "--tf32", "sometimes");
+        assertUsageError(r, "--tf32");
+        assertTrue(r.err().contains("sometimes") && r.err().contains("default, on or off"), r.describe());
+    }
+
+    @Test
     void missingRequiredOptionsAreUsageErrors() {
         assertUsageError(CliRun.of("eval"), "--checkpoint");
         assertUsageError(CliRun.of("export", "-o", "x.safetensors"), "--checkpoint");
