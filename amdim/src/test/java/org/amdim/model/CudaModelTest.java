@@ -8,12 +8,12 @@ import java.util.Map;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.Autocast;
+import org.amdim.tensor.CudaAssumptions;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,8 +31,7 @@ class CudaModelTest {
 
     @BeforeEach
     void needsCuda() {
-        Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
-                + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        CudaAssumptions.assumeCuda();
     }
 
     private static AmdimModel referenceModel(NamedTensors ref) {

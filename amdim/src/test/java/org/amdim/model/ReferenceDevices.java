@@ -2,9 +2,9 @@ package org.amdim.model;
 
 import java.util.stream.Stream;
 
+import org.amdim.tensor.CudaAssumptions;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Torch;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The devices the reference-vector tests run on: always the CPU, and {@code cuda:0}, skipped with the reason
@@ -27,8 +27,7 @@ final class ReferenceDevices {
      */
     static Float32 use(Device device) {
         if (device.isCuda()) {
-            Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
-                    + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+            CudaAssumptions.assumeCuda();
         }
         return new Float32(Torch.setTf32(Torch.Tf32.OFF));
     }

@@ -7,10 +7,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.amdim.tensor.CudaAssumptions;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,8 +20,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TrainerCudaTest {
     @BeforeEach
     void needsCuda() {
-        Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
-                + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        CudaAssumptions.assumeCuda();
     }
 
     @ParameterizedTest

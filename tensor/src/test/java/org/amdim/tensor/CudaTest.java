@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,8 +18,7 @@ class CudaTest {
 
     @BeforeEach
     void needsCuda() {
-        Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
-                + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        CudaAssumptions.assumeCuda();
     }
 
     @Test

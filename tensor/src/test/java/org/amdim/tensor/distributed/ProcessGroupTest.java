@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.amdim.bindings.TorchException;
+import org.amdim.tensor.CudaAssumptions;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
@@ -53,8 +54,7 @@ class ProcessGroupTest {
 
     @Test
     void anNcclGroupOfOneReducesOnTheGpu() {
-        Assumptions.assumeTrue(Torch.cudaIsAvailable(), "no CUDA device: libtorch " + Torch.version()
-                + (Torch.builtWithCuda() ? " has CUDA support but sees no device" : " was built without CUDA"));
+        CudaAssumptions.assumeCuda();
         Assumptions.assumeTrue(Backend.NCCL.isAvailable(), "the shim was built without nccl.h");
         try (ProcessGroup pg = ProcessGroup.init(Backend.NCCL, 0, 1, "127.0.0.1", RankProcesses.freePort(),
                 Duration.ofSeconds(30)); var scope = TensorScope.open()) {
