@@ -60,6 +60,9 @@ public final class InfoCommand implements Callable<Integer> {
                 + (Torch.builtWithCuda() ? " (libtorch built with CUDA)" : " (libtorch built without CUDA)"));
         f.put("cuda devices", Integer.toString(Torch.cudaDeviceCount()));
         f.put("cudnn", Torch.cudnnIsAvailable() ? "available" : "not available");
+        Torch.Tf32 tf32 = Torch.tf32();
+        f.put("tf32 (cuda)", "matrix products " + (tf32.matmul() ? "on" : "off") + ", convolutions "
+                + (tf32.cudnn() ? "on" : "off") + " (--tf32)");
         return f;
     }
 }

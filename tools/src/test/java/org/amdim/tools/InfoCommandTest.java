@@ -26,6 +26,9 @@ class InfoCommandTest {
         for (String key : new String[] {"blas:", "cpu memory cache:  on", "cuda:", "cuda devices:", "cudnn:"}) {
             assertTrue(out.contains(key), key + " missing\n" + r.describe());
         }
+        Torch.Tf32 tf32 = Torch.tf32();
+        assertTrue(out.contains("tf32 (cuda):       matrix products " + (tf32.matmul() ? "on" : "off")
+                + ", convolutions " + (tf32.cudnn() ? "on" : "off")), r.describe());
         assertEquals("", r.err());
     }
 }
