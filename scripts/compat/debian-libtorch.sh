@@ -6,8 +6,10 @@
 # <suite> is a Debian suite: trixie has libtorch 2.6, sid 2.14 (bookworm's 1.13 is the one CI uses). The chroot
 # (/srv/amdim-<suite>, kept for the next run) gets libtorch-dev and the test dependencies from deb.debian.org;
 # this machine's JDK 25 and Maven repository are bind-mounted into it, and the repository is cloned into it
-# fresh each run, so nothing of this checkout's build leaks in. The log goes to stdout; the exit status is
-# Maven's.
+# fresh each run, so nothing of this checkout's build leaks in. Where this machine has a CUDA toolkit
+# (/usr/local/cuda, or CUDA_HOME), scripts/compat/cuda-syntax.sh then compiles the shim's CUDA code paths
+# against that release's headers. The log goes to stdout; the exit status is Maven's, plus 100 when the CUDA
+# syntax check failed.
 #
 # Why: the GPU machines run another libtorch (PyTorch 2.11) than Debian 12's, and CPU runs of 2.6 and 2.14
 # bracket it: they caught the header, allocator and TCPStore changes that the shim now builds around.
@@ -60,5 +62,16 @@ chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-ins
 rm -rf "$root/work"
 git clone -q "$repo" "$root/work/amdim"
 echo "debian-libtorch: $suite, libtorch $(chroot "$root" dpkg-query -W -f '${Version}' libtorch-dev), commit $(git -C "$repo" rev-parse --short HEAD)"
+status=0
 chroot "$root" env JAVA_HOME=/opt/jdk PATH="/opt/jdk/bin:/usr/bin:/bin" \
-  bash -c 'cd /work/amdim && mvn -B -fae "$@"' mvn "${goals[@]}"
+  bash -c 'cd /work/amdim && mvn -B -fae "$@"' mvn "${goals[@]}" || status=$?
+
+# With a CUDA toolkit here, also compile the shim's CUDA code paths against this release's headers.
+cuda_inc="${CUDA_HOME:-/usr/local/cuda}/include"
+if [ -f "$cuda_inc/cuda_runtime_api.h" ]; then
+  bind "$(cd "$cuda_inc" && pwd -P)" /opt/cuda-include
+  chroot "$root" bash -c 'cd /work/amdim && bash scripts/compat/cuda-syntax.sh /opt/cuda-include' || status=$((status + 100))
+else
+  echo "debian-libtorch: no CUDA toolkit headers at $cuda_inc: the CUDA code paths were not compiled"
+fi
+exit "$status"
