@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Builds and tests the committed HEAD against Debian 13's CUDA build of libtorch (2.6, contrib), on a machine
+# without a GPU: the shim must link libtorch_cuda, load it, report "built with CUDA, no device", and every
+# CUDA test must skip with that reason while the rest passes.
+#
+#   sudo bash scripts/compat/debian-libtorch-cuda.sh [maven goals...]     (default goals: verify)
+#
+# Like debian-libtorch.sh, in its own chroot (/srv/amdim-trixie-cuda), with this machine's JDK 25 and Maven
+# repository bind-mounted and HEAD cloned in fresh. Two things differ from a normal install:
+#   - the CUDA runtime libraries come from non-free through apt, and libtorch-cuda itself is unpacked over them
+#     with dpkg -x: apt cannot install it, because Debian's cuDNN package downloads cuDNN from NVIDIA at install
+#     time, which these machines cannot reach;
+#   - a stand-in libcudnn.so.9 is built from the symbol list libtorch_cuda needs, every function aborting, so
+#     that the library loads (it is linked with BIND_NOW). cuDNN is only called on a GPU, which is not here.
+# About 6 GB of disk.
+set -euo pipefail
+
+goals=("$@")
+[ ${#goals[@]} -gt 0 ] || goals=(verify)
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root=/srv/amdim-trixie-cuda
+jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+m2="${HOME}/.m2"
+apt_opts=(-o Acquire::Check-Valid-Until=false)
+runtime=(libcublas12 libcublaslt12 libcudart12 libcufft11 libcurand10 libcusparse12 libcusolver11 libnvrtc12
+  libnvtoolsext1 libnccl2 libgloo-cuda-0 libtensorpipe-cuda-0)
+tools=(libopenblas0-pthread g++ make maven git dataset-fashion-mnist fontconfig binutils)
+unpacked=(libtorch-cuda-2.6 libtorch-cuda-dev libgloo-cuda-dev nvidia-cuda-dev)
+
+[ "$(id -u)" -eq 0 ] || { echo "debian-libtorch-cuda: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+[ -x "$jdk/bin/java" ] || { echo "debian-libtorch-cuda: no JDK at $jdk (set JAVA_HOME)" >&2; exit 1; }
+command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
+
+if [ ! -x "$root/usr/bin/apt-get" ]; then
+  debootstrap --variant=minbase --include=ca-certificates trixie "$root" http://deb.debian.org/debian
+fi
+cat >"$root/etc/apt/sources.list.d/contrib-non-free.sources" <<'EOF'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: contrib non-free
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+
+mounted=()
+bind() {
+  mkdir -p "$root$2"
+  mountpoint -q "$root$2" || { mount --bind "$1" "$root$2"; mounted+=("$root$2"); }
+}
+cleanup() {
+  local i
+  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[i]}" || true; done
+}
+trap cleanup EXIT
+bind /proc /proc
+bind /dev /dev
+bind /sys /sys
+bind "$jdk" /opt/jdk
+mkdir -p "$m2"
+bind "$m2" /root/.m2
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+chroot "$root" apt-get "${apt_opts[@]}" update -q
+chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+  "${tools[@]}" "${runtime[@]}"
+chroot "$root" bash -c 'set -e; d=$(mktemp -d); cd "$d"; apt-get download "$@"; for f in *.deb; do dpkg -x "$f" /; done
+  rm -rf "$d"' unpack "${unpacked[@]}"
+
+# the stand-in cuDNN: one aborting function per symbol libtorch_cuda takes from it, in its version node
+chroot "$root" bash -c 'set -e; d=$(mktemp -d); cd "$d"
+  nm -D --undefined-only /usr/lib/x86_64-linux-gnu/libtorch_cuda*.so | awk "{print \$2}" |
+    sed -n "s/@libcudnn\.so\.9\$//p" | sort -u >syms
+  { echo "#include <stdlib.h>"; while read -r s; do echo "void $s(void) { abort(); }"; done <syms; } >stub.c
+  echo "libcudnn.so.9 { global: *; };" >stub.map
+  gcc -shared -fPIC -Wl,-soname,libcudnn.so.9 -Wl,--version-script=stub.map -o /usr/lib/x86_64-linux-gnu/libcudnn.so.9 stub.c
+  echo "debian-libtorch-cuda: stand-in libcudnn.so.9 with $(wc -l <syms) aborting functions"
+  rm -rf "$d"'
+
+rm -rf "$root/work"
+git clone -q "$repo" "$root/work/amdim"
+echo "debian-libtorch-cuda: libtorch-cuda 2.6 (Debian 13), commit $(git -C "$repo" rev-parse --short HEAD)"
+chroot "$root" env JAVA_HOME=/opt/jdk PATH="/opt/jdk/bin:/usr/bin:/bin" \
+  bash -c 'cd /work/amdim && mvn -B -fae "$@" && readelf -d bindings/target/native/libtorchshim.so | grep NEEDED &&
+    java --enable-native-access=ALL-UNNAMED -jar tools/target/amdim.jar info' mvn "${goals[@]}"
