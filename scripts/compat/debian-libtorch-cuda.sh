@@ -7,9 +7,10 @@
 #
 # Like debian-libtorch.sh, in its own chroot (/srv/amdim-trixie-cuda), with this machine's JDK 25 and Maven
 # repository bind-mounted and HEAD cloned in fresh. Two things differ from a normal install:
-#   - the CUDA runtime libraries come from non-free through apt, and libtorch-cuda itself is unpacked over them
-#     with dpkg -x: apt cannot install it, because Debian's cuDNN package downloads cuDNN from NVIDIA at install
-#     time, which these machines cannot reach;
+#   - libtorch-cuda's dependencies (the CUDA libraries from non-free among them) come through apt, and
+#     libtorch-cuda itself is unpacked over them with dpkg -x: apt cannot install it, because Debian's cuDNN
+#     package downloads cuDNN from NVIDIA at install time, which these machines cannot reach;
+#   - libnccl-dev gives nccl.h, so that the shim's NCCL backend is compiled and linked too;
 #   - a stand-in libcudnn.so.9 is built from the symbol list libtorch_cuda needs, every function aborting, so
 #     that the library loads (it is linked with BIND_NOW). cuDNN is only called on a GPU, which is not here.
 # About 6 GB of disk.
@@ -22,9 +23,7 @@ root=/srv/amdim-trixie-cuda
 jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 m2="${HOME}/.m2"
 apt_opts=(-o Acquire::Check-Valid-Until=false)
-runtime=(libcublas12 libcublaslt12 libcudart12 libcufft11 libcurand10 libcusparse12 libcusolver11 libnvrtc12
-  libnvtoolsext1 libnccl2 libgloo-cuda-0 libtensorpipe-cuda-0)
-tools=(libopenblas0-pthread g++ make maven git dataset-fashion-mnist fontconfig binutils)
+tools=(libopenblas0-pthread libnccl-dev g++ make maven git dataset-fashion-mnist fontconfig binutils)
 unpacked=(libtorch-cuda-2.6 libtorch-cuda-dev libgloo-cuda-dev nvidia-cuda-dev)
 
 [ "$(id -u)" -eq 0 ] || { echo "debian-libtorch-cuda: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
@@ -61,6 +60,10 @@ bind "$m2" /root/.m2
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 
 chroot "$root" apt-get "${apt_opts[@]}" update -q
+# libtorch-cuda's own dependencies (the CUDA libraries among them), less the two that cannot be had here:
+# cuDNN (see above) and the driver's libcuda1, which a machine without a GPU does without.
+read -r -a runtime <<<"$(chroot "$root" apt-cache show libtorch-cuda-2.6 | sed -n 's/^Depends: //p' | head -n1 |
+  tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/ //g' | grep -vE '^(nvidia-cudnn|libcuda1)$' | tr '\n' ' ')"
 chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
   "${tools[@]}" "${runtime[@]}"
 chroot "$root" bash -c 'set -e; d=$(mktemp -d); cd "$d"; apt-get download "$@"; for f in *.deb; do dpkg -x "$f" /; done
