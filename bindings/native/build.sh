@@ -145,14 +145,37 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
         if [ -f "$c/nccl.h" ]; then nccl_inc="$(cd "$c" && pwd)"; break; fi
       done
       if [ -n "$nccl_inc" ]; then
-        [ "$nccl_inc" = /usr/include ] || [ "$nccl_inc" = "$cuda_inc" ] || cppflags+=("-isystem" "$nccl_inc")
-        cuda_note="$cuda_note, NCCL header $nccl_inc"
+        nccl_cpp=("${cppflags[@]}")
+        [ "$nccl_inc" = /usr/include ] || [ "$nccl_inc" = "$cuda_inc" ] || nccl_cpp+=("-isystem" "$nccl_inc")
+        # c10d's NCCL header pulls in ATen's CUDA headers and, through cuda_fp16.h, CCCL's <nv/target>, which
+        # a toolkit may lack (Debian ships it in libcu++-dev): probe it once, as above, and build without the
+        # nccl backend rather than not at all.
+        nccl_key="$probe_key $nccl_inc"
+        nccl_file="$out/nccl-headers-probe.txt"
+        if [ -f "$nccl_file" ] && [ "$(head -n1 "$nccl_file")" = "$nccl_key" ]; then
+          nccl_probe="$(sed -n 2p "$nccl_file")"
+        else
+          if printf '#define USE_C10D_NCCL\n#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>\n' |
+            "${cxx_cmd[@]}" -std="$cxx_std" -fsyntax-only "${nccl_cpp[@]}" -x c++ - >/dev/null 2>&1; then
+            nccl_probe=ok
+          else
+            nccl_probe=fail
+          fi
+          printf '%s\n%s\n' "$nccl_key" "$nccl_probe" >"$nccl_file"
+        fi
+        if [ "$nccl_probe" = ok ]; then
+          cppflags=("${nccl_cpp[@]}")
+          cuda_note="$cuda_note, NCCL header $nccl_inc"
+        else
+          cppflags+=("-DTS_NO_NCCL")
+          cuda_note="$cuda_note, c10d's NCCL headers do not compile with nccl.h at $nccl_inc (the nccl backend is unavailable; delete $nccl_file to probe again)"
+        fi
       else
         cuda_note="$cuda_note, no nccl.h (the nccl backend is unavailable)"
       fi
     else
       cppflags+=("-DTS_NO_CUDA_HEADERS")
-      cuda_note=", CUDA headers at $cuda_inc do not compile with libtorch's c10/cuda (ts_cuda_memory_stats disabled)"
+      cuda_note=", CUDA headers at $cuda_inc do not compile with libtorch's c10/cuda (ts_cuda_memory_stats disabled; delete $probe_file to probe again)"
     fi
   else
     cppflags+=("-DTS_NO_CUDA_HEADERS")

@@ -10,7 +10,7 @@
 #   - libtorch-cuda's dependencies (the CUDA libraries from non-free among them) come through apt, and
 #     libtorch-cuda itself is unpacked over them with dpkg -x: apt cannot install it, because Debian's cuDNN
 #     package downloads cuDNN from NVIDIA at install time, which these machines cannot reach;
-#   - libnccl-dev gives nccl.h, so that the shim's NCCL backend is compiled and linked too;
+#   - libnccl-dev and libcu++-dev (CCCL, which cuda_fp16.h includes) let the NCCL backend be compiled too;
 #   - a stand-in libcudnn.so.9 is built from the symbol list libtorch_cuda needs, every function aborting, so
 #     that the library loads (it is linked with BIND_NOW). cuDNN is only called on a GPU, which is not here.
 # About 6 GB of disk.
@@ -23,7 +23,7 @@ root=/srv/amdim-trixie-cuda
 jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 m2="${HOME}/.m2"
 apt_opts=(-o Acquire::Check-Valid-Until=false)
-tools=(libopenblas0-pthread libnccl-dev g++ make maven git dataset-fashion-mnist fontconfig binutils)
+tools=(libopenblas0-pthread libnccl-dev libcu++-dev g++ make maven git dataset-fashion-mnist fontconfig binutils)
 unpacked=(libtorch-cuda-2.6 libtorch-cuda-dev libgloo-cuda-dev nvidia-cuda-dev)
 
 [ "$(id -u)" -eq 0 ] || { echo "debian-libtorch-cuda: needs root (debootstrap, chroot, mount)" >&2; exit 1; }

@@ -33,7 +33,7 @@
 #define TS_HAVE_GLOO 0
 #endif
 
-#if defined(TS_WITH_CUDA) && !defined(TS_NO_CUDA_HEADERS) && __has_include(<nccl.h>) && \
+#if defined(TS_WITH_CUDA) && !defined(TS_NO_CUDA_HEADERS) && !defined(TS_NO_NCCL) && __has_include(<nccl.h>) && \
     __has_include(<cuda_runtime_api.h>)
 #ifndef USE_C10D_NCCL
 #define USE_C10D_NCCL
