@@ -102,6 +102,25 @@ fi
 # identifies the libtorch build, so that replacing it in place (e.g. a pip upgrade) rebuilds everything
 torch_id="$version $(stat -L -c '%s %Y' "$lib_dir/libtorch_cpu.so" 2>/dev/null || true)"
 
+# headers_compile <probe file> <source, printf %b escapes> <compiler flags...>: whether the source compiles
+# (syntax only). Remembered in the probe file under a key of the whole setup, since parsing ATen's headers takes
+# seconds; delete the file to probe again after installing headers.
+headers_compile() {
+  local file="$1" source="$2"
+  shift 2
+  local key="$torch_id $cxx_std ${CXX:-g++} $*"
+  if [ -f "$file" ] && [ "$(head -n1 "$file")" = "$key" ]; then
+    [ "$(sed -n 2p "$file")" = ok ]
+    return
+  fi
+  local result=fail
+  if printf '%b' "$source" | "${cxx_cmd[@]}" -std="$cxx_std" -fsyntax-only "$@" -x c++ - >/dev/null 2>&1; then
+    result=ok
+  fi
+  printf '%s\n%s\n' "$key" "$result" >"$file"
+  [ "$result" = ok ]
+}
+
 cuda=false
 cppflags=()
 for d in "${inc_dirs[@]}"; do cppflags+=("-isystem" "$d"); done
@@ -123,19 +142,10 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
     # check once per setup that libtorch's c10/cuda headers compile with them (a pip install may lack some)
     cuda_cpp=("${cppflags[@]}")
     [ "$cuda_inc" = /usr/include ] || cuda_cpp+=("-isystem" "$cuda_inc")
-    probe_key="$torch_id $cuda_inc ${cuda_cpp[*]} $cxx_std ${CXX:-g++}"
     probe_file="$out/cuda-headers-probe.txt"
-    if [ -f "$probe_file" ] && [ "$(head -n1 "$probe_file")" = "$probe_key" ]; then
-      probe="$(sed -n 2p "$probe_file")"
-    else
-      if printf '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' |
-        "${cxx_cmd[@]}" -std="$cxx_std" -fsyntax-only "${cuda_cpp[@]}" -x c++ - >/dev/null 2>&1; then
-        probe=ok
-      else
-        probe=fail
-      fi
-      printf '%s\n%s\n' "$probe_key" "$probe" >"$probe_file"
-    fi
+    probe=fail
+    headers_compile "$probe_file" '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' \
+      "${cuda_cpp[@]}" && probe=ok
     if [ "$probe" = ok ]; then
       cppflags=("${cuda_cpp[@]}")
       cuda_note=", CUDA headers $cuda_inc"
@@ -148,21 +158,12 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
         nccl_cpp=("${cppflags[@]}")
         [ "$nccl_inc" = /usr/include ] || [ "$nccl_inc" = "$cuda_inc" ] || nccl_cpp+=("-isystem" "$nccl_inc")
         # c10d's NCCL header pulls in ATen's CUDA headers and, through cuda_fp16.h, CCCL's <nv/target>, which
-        # a toolkit may lack (Debian ships it in libcu++-dev): probe it once, as above, and build without the
-        # nccl backend rather than not at all.
-        nccl_key="$probe_key $nccl_inc"
+        # a toolkit may lack (Debian ships it in libcu++-dev): probe it too, and build without the nccl
+        # backend rather than not at all.
         nccl_file="$out/nccl-headers-probe.txt"
-        if [ -f "$nccl_file" ] && [ "$(head -n1 "$nccl_file")" = "$nccl_key" ]; then
-          nccl_probe="$(sed -n 2p "$nccl_file")"
-        else
-          if printf '#define USE_C10D_NCCL\n#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>\n' |
-            "${cxx_cmd[@]}" -std="$cxx_std" -fsyntax-only "${nccl_cpp[@]}" -x c++ - >/dev/null 2>&1; then
-            nccl_probe=ok
-          else
-            nccl_probe=fail
-          fi
-          printf '%s\n%s\n' "$nccl_key" "$nccl_probe" >"$nccl_file"
-        fi
+        nccl_probe=fail
+        headers_compile "$nccl_file" '#define USE_C10D_NCCL\n#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>\n' \
+          "${nccl_cpp[@]}" && nccl_probe=ok
         if [ "$nccl_probe" = ok ]; then
           cppflags=("${nccl_cpp[@]}")
           cuda_note="$cuda_note, NCCL header $nccl_inc"
