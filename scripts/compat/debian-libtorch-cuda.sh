@@ -19,47 +19,21 @@ set -euo pipefail
 goals=("$@")
 [ ${#goals[@]} -gt 0 ] || goals=(verify)
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+source "$repo/scripts/compat/chroot.sh"
 root=/srv/amdim-trixie-cuda
-jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-m2="${HOME}/.m2"
-apt_opts=(-o Acquire::Check-Valid-Until=false)
 tools=(libopenblas0-pthread libnccl-dev libcu++-dev g++ make maven git dataset-fashion-mnist fontconfig binutils)
 unpacked=(libtorch-cuda-2.6 libtorch-cuda-dev libgloo-cuda-dev nvidia-cuda-dev)
 
-[ "$(id -u)" -eq 0 ] || { echo "debian-libtorch-cuda: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
-[ -x "$jdk/bin/java" ] || { echo "debian-libtorch-cuda: no JDK at $jdk (set JAVA_HOME)" >&2; exit 1; }
-command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
-
-if [ ! -x "$root/usr/bin/apt-get" ]; then
-  debootstrap --variant=minbase --include=ca-certificates trixie "$root" http://deb.debian.org/debian
-fi
-cat >"$root/etc/apt/sources.list.d/contrib-non-free.sources" <<'EOF'
+compat_chroot debian-libtorch-cuda "$root" trixie
+cat >"$root/etc/apt/sources.list.d/contrib-non-free.sources" <<'SOURCES'
 Types: deb
 URIs: http://deb.debian.org/debian
 Suites: trixie
 Components: contrib non-free
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
+SOURCES
+chroot "$root" apt-get "${compat_apt_opts[@]}" update -q
 
-mounted=()
-bind() {
-  mkdir -p "$root$2"
-  mountpoint -q "$root$2" || { mount --bind "$1" "$root$2"; mounted+=("$root$2"); }
-}
-cleanup() {
-  local i
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do umount "${mounted[i]}" || true; done
-}
-trap cleanup EXIT
-bind /proc /proc
-bind /dev /dev
-bind /sys /sys
-bind "$jdk" /opt/jdk
-mkdir -p "$m2"
-bind "$m2" /root/.m2
-cp /etc/resolv.conf "$root/etc/resolv.conf"
-
-chroot "$root" apt-get "${apt_opts[@]}" update -q
 # libtorch-cuda's own dependencies (the CUDA libraries among them), less the two that cannot be had here:
 # cuDNN (see above) and the driver's libcuda1, which a machine without a GPU does without.
 read -r -a runtime <<<"$(chroot "$root" apt-cache show libtorch-cuda-2.6 | sed -n 's/^Depends: //p' | head -n1 |
@@ -79,9 +53,8 @@ chroot "$root" bash -c 'set -e; d=$(mktemp -d); cd "$d"
   echo "debian-libtorch-cuda: stand-in libcudnn.so.9 with $(wc -l <syms) aborting functions"
   rm -rf "$d"'
 
-rm -rf "$root/work"
-git clone -q "$repo" "$root/work/amdim"
+compat_clone "$repo"
 echo "debian-libtorch-cuda: libtorch-cuda 2.6 (Debian 13), commit $(git -C "$repo" rev-parse --short HEAD)"
-chroot "$root" env JAVA_HOME=/opt/jdk PATH="/opt/jdk/bin:/usr/bin:/bin" \
-  bash -c 'cd /work/amdim && mvn -B -fae "$@" && readelf -d bindings/target/native/libtorchshim.so | grep NEEDED &&
-    java --enable-native-access=ALL-UNNAMED -jar tools/target/amdim.jar info' mvn "${goals[@]}"
+compat_mvn "${goals[@]}"
+readelf -d "$root/work/amdim/bindings/target/native/libtorchshim.so" | grep NEEDED
+chroot "$root" /opt/jdk/bin/java --enable-native-access=ALL-UNNAMED -jar /work/amdim/tools/target/amdim.jar info
