@@ -55,7 +55,7 @@ final class SignalHandlers {
     static SignalHandlers capture(Iterable<Integer> signals) {
         SignalHandlers s = new SignalHandlers();
         for (int sig : signals) {
-            MemorySegment buf = Arena.global().allocate(STRUCT_BYTES, 16);
+            MemorySegment buf = Arena.ofAuto().allocate(STRUCT_BYTES, 16); // freed with the snapshot
             call(sig, MemorySegment.NULL, buf);
             s.saved.put(sig, buf);
         }
