@@ -85,10 +85,10 @@ fi
 
 # The preprocessor reads the version, since the macros moved: older releases define them in torch/version.h,
 # newer ones (2.14, for one) in torch/headeronly/version.h, which torch/version.h includes.
-version_cpp=()
-for d in "${inc_dirs[@]}"; do version_cpp+=("-isystem" "$d"); done
+torch_isystem=()
+for d in "${inc_dirs[@]}"; do torch_isystem+=("-isystem" "$d"); done
 version="$(printf '#include <torch/version.h>\nts_version TORCH_VERSION_MAJOR.TORCH_VERSION_MINOR.TORCH_VERSION_PATCH\n' |
-  "${cxx_cmd[@]}" -E -P "${version_cpp[@]}" -x c++ - 2>/dev/null | sed -n 's/^ts_version \([0-9]*\) *\. *\([0-9]*\) *\. *\([0-9]*\).*/\1.\2.\3/p' | tail -n1)"
+  "${cxx_cmd[@]}" -E -P "${torch_isystem[@]}" -x c++ - 2>/dev/null | sed -n 's/^ts_version \([0-9]*\) *\. *\([0-9]*\) *\. *\([0-9]*\).*/\1.\2.\3/p' | tail -n1)"
 [ -n "$version" ] || die "could not read TORCH_VERSION_MAJOR/MINOR/PATCH from torch/version.h under ${inc_dirs[*]}"
 
 # C++17 suits libtorch 1.13 to 2.11 (1.13 also builds as C++20); newer headers refuse anything below C++20.
@@ -121,9 +121,18 @@ headers_compile() {
   [ "$result" = ok ]
 }
 
+# header_dir <header> <directories...>: the first directory (made absolute) that holds the header, or nothing
+header_dir() {
+  local name="$1" c
+  shift
+  for c in "$@"; do
+    if [ -f "$c/$name" ]; then (cd "$c" && pwd); return; fi
+  done
+  return 0 # none: an empty answer, not a failure (set -e)
+}
+
 cuda=false
-cppflags=()
-for d in "${inc_dirs[@]}"; do cppflags+=("-isystem" "$d"); done
+cppflags=("${torch_isystem[@]}")
 [ -n "$abi_flag" ] && cppflags+=("$abi_flag")
 ldflags=("-L$lib_dir" "-Wl,-rpath,$lib_dir")
 cuda_note=""
@@ -132,28 +141,21 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
   cppflags+=("-DTS_WITH_CUDA")
   ldflags+=("-Wl,--no-as-needed" "-ltorch_cuda" "-lc10_cuda" "-Wl,--as-needed")
   # CUDA toolkit headers are optional (they give the allocator statistics)
-  cuda_inc=""
   pyroot="$(dirname "$lib_dir")/.."
-  for c in "${CUDA_HOME:-}/include" "${CUDA_PATH:-}/include" /usr/local/cuda/include /usr/include \
-           $(find "$pyroot/nvidia" -maxdepth 3 -name cuda_runtime_api.h -printf '%h\n' 2>/dev/null | sort -u); do
-    if [ -f "$c/cuda_runtime_api.h" ]; then cuda_inc="$(cd "$c" && pwd)"; break; fi
-  done
+  cuda_inc="$(header_dir cuda_runtime_api.h "${CUDA_HOME:-}/include" "${CUDA_PATH:-}/include" /usr/local/cuda/include \
+    /usr/include $(find "$pyroot/nvidia" -maxdepth 3 -name cuda_runtime_api.h -printf '%h\n' 2>/dev/null | sort -u))"
   if [ -n "$cuda_inc" ]; then
     # check once per setup that libtorch's c10/cuda headers compile with them (a pip install may lack some)
     cuda_cpp=("${cppflags[@]}")
     [ "$cuda_inc" = /usr/include ] || cuda_cpp+=("-isystem" "$cuda_inc")
     probe_file="$out/cuda-headers-probe.txt"
-    probe=fail
-    headers_compile "$probe_file" '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' \
-      "${cuda_cpp[@]}" && probe=ok
-    if [ "$probe" = ok ]; then
+    if headers_compile "$probe_file" '#include <c10/cuda/CUDACachingAllocator.h>\n#include <c10/cuda/CUDAFunctions.h>\n' \
+      "${cuda_cpp[@]}"; then
       cppflags=("${cuda_cpp[@]}")
       cuda_note=", CUDA headers $cuda_inc"
       # NCCL's header (the nccl backend): beside the toolkit's, the system's, or pip's nvidia-nccl package
-      nccl_inc=""
-      for c in "$cuda_inc" /usr/include $(find "$pyroot/nvidia" -maxdepth 3 -name nccl.h -printf '%h\n' 2>/dev/null | sort -u); do
-        if [ -f "$c/nccl.h" ]; then nccl_inc="$(cd "$c" && pwd)"; break; fi
-      done
+      nccl_inc="$(header_dir nccl.h "$cuda_inc" /usr/include \
+        $(find "$pyroot/nvidia" -maxdepth 3 -name nccl.h -printf '%h\n' 2>/dev/null | sort -u))"
       if [ -n "$nccl_inc" ]; then
         nccl_cpp=("${cppflags[@]}")
         [ "$nccl_inc" = /usr/include ] || [ "$nccl_inc" = "$cuda_inc" ] || nccl_cpp+=("-isystem" "$nccl_inc")
@@ -161,10 +163,8 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
         # a toolkit may lack (Debian ships it in libcu++-dev): probe it too, and build without the nccl
         # backend rather than not at all.
         nccl_file="$out/nccl-headers-probe.txt"
-        nccl_probe=fail
-        headers_compile "$nccl_file" '#define USE_C10D_NCCL\n#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>\n' \
-          "${nccl_cpp[@]}" && nccl_probe=ok
-        if [ "$nccl_probe" = ok ]; then
+        if headers_compile "$nccl_file" '#define USE_C10D_NCCL\n#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>\n' \
+          "${nccl_cpp[@]}"; then
           cppflags=("${nccl_cpp[@]}")
           cuda_note="$cuda_note, NCCL header $nccl_inc"
         else
