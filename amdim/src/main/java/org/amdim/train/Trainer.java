@@ -26,6 +26,7 @@ import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
 import org.amdim.tensor.Autocast;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
 
@@ -106,6 +107,16 @@ public final class Trainer {
             double imgPerSec, Path checkpoint, boolean interrupted) {
     }
 
+    /**
+     * Sets the backend switches training uses on {@code device}: on CUDA, cuDNN's benchmark mode (the input
+     * shapes are fixed, so cuDNN times its convolution algorithms once and keeps the fastest). Nothing on the CPU.
+     */
+    public static void prepareDevice(Device device) {
+        if (device.isCuda()) {
+            Torch.setCudnnFlags(true, true, false);
+        }
+    }
+
     /** The model this configuration trains, initialised from the seed. */
     public static AmdimModel buildModel(TrainConfig config) {
         Torch.manualSeed(config.seed());
@@ -130,10 +141,7 @@ public final class Trainer {
                     + config.encoder().inputSize() + " inputs but " + config.dataset() + " gives " + preset.outputSize());
         }
         checkPrecision();
-        if (config.device().isCuda()) {
-            // Fixed input shapes: let cuDNN time its convolution algorithms once and keep the fastest.
-            Torch.setCudnnFlags(true, true, false);
-        }
+        prepareDevice(config.device());
         CheckpointStore store = new CheckpointStore(config.output(), 2);
         GradScaler scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(config.amp().needsGradScaler()));
         DataParallel dp = distributed == null ? null : DataParallel.join(distributed);

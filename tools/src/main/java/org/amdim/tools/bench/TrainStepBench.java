@@ -108,10 +108,7 @@ public class TrainStepBench {
         precision = AmpMode.parse(amp == null ? "none" : amp);
         TrainConfig config = TrainConfig.defaults().toBuilder().encoder(encoder).batchSize(images).classes(CLASSES)
                 .build();
-        if (where.isCuda()) {
-            // as the trainer does: fixed shapes, so cuDNN times its algorithms once and keeps the fastest
-            Torch.setCudnnFlags(true, true, false);
-        }
+        Trainer.prepareDevice(where);
         model = Trainer.buildModel(config);
         model.to(where);
         model.encoder().to(MemoryFormat.parse(format == null ? "channels-last" : format));
