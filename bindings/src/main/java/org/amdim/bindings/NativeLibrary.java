@@ -103,6 +103,18 @@ public final class NativeLibrary {
         return props;
     }
 
+    /**
+     * This JVM's project settings ({@code -Damdim.*}: the shim's path, the CPU cache's limit) as options for a
+     * child JVM, so that it loads the same libtorch and behaves alike. The environment ({@code AMDIM_SHIM},
+     * {@code OMP_*}) a child inherits anyway.
+     *
+     * @return {@code -Dname=value} options, sorted by name
+     */
+    public static List<String> childJvmProperties() {
+        return System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("amdim.")).sorted()
+                .map(k -> "-D" + k + "=" + System.getProperty(k)).toList();
+    }
+
     private static String shimOverride() {
         String override = System.getProperty("amdim.shim.path", System.getenv("AMDIM_SHIM"));
         return override == null || override.isBlank() ? null : override;

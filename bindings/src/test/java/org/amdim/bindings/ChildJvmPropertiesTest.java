@@ -1,4 +1,4 @@
-package org.amdim.tools;
+package org.amdim.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,14 +7,14 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-/** What `--nproc` workers inherit from the launching JVM besides its environment. */
-class LocalLauncherTest {
+/** What child JVMs (`--nproc` workers, the tests' rank processes) inherit from this one besides its environment. */
+class ChildJvmPropertiesTest {
     @Test
-    void workersGetTheProjectsSystemPropertiesAndNoOthers() {
+    void childrenGetTheProjectsSystemPropertiesAndNoOthers() {
         System.setProperty("amdim.test.forwarded", "/opt/shim/libtorchshim.so");
         System.setProperty("unrelated.test.property", "x");
         try {
-            List<String> options = LocalLauncher.projectProperties();
+            List<String> options = NativeLibrary.childJvmProperties();
             assertTrue(options.contains("-Damdim.test.forwarded=/opt/shim/libtorchshim.so"), options.toString());
             assertFalse(options.stream().anyMatch(o -> o.contains("unrelated.test.property")), options.toString());
         } finally {

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.amdim.bindings.NativeLibrary;
+
 /**
  * Starts {@code n} local worker processes of one data-parallel run ({@code amdim train --nproc N}), each the same
  * command with {@code --rank i --world-size N --master 127.0.0.1:PORT}, and waits for them. When one fails the
@@ -22,18 +24,6 @@ final class LocalLauncher {
      * @param subcommandArgs the subcommand and its arguments, without {@code --nproc} and any rank options
      * @return 0 when every worker succeeded, else the first failing worker's exit code
      */
-    /**
-     * The project's own settings of this JVM ({@code -Damdim.*}: the shim's path, the CPU cache's limit) as
-     * options for a worker, so that every worker loads the same libtorch and behaves alike; the environment
-     * ({@code AMDIM_SHIM}, {@code OMP_*}) is inherited anyway.
-     */
-    static List<String> projectProperties() {
-        List<String> options = new ArrayList<>();
-        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("amdim.")).sorted()
-                .forEach(k -> options.add("-D" + k + "=" + System.getProperty(k)));
-        return options;
-    }
-
     static int run(int n, List<String> subcommandArgs) throws IOException, InterruptedException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
@@ -44,7 +34,7 @@ final class LocalLauncher {
         try {
             for (int rank = 0; rank < n; rank++) {
                 List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-                cmd.addAll(projectProperties());
+                cmd.addAll(NativeLibrary.childJvmProperties()); // the same shim and settings in every worker
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), AmdimCli.class.getName()));
                 cmd.addAll(subcommandArgs);
                 cmd.addAll(List.of("--rank", Integer.toString(rank), "--world-size", Integer.toString(n),

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.amdim.bindings.NativeLibrary;
+
 /**
  * Runs a main class of the test class path as the ranks of a process group: one JVM per rank, with the
  * {@code torch.distributed} environment variables set, on 127.0.0.1 and a free port.
@@ -48,9 +50,7 @@ public final class RankProcesses {
         try {
             for (int r = 0; r < worldSize; r++) {
                 List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss4m"));
-                // the same shim and settings as this JVM (amdim.shim.path where the shim was built elsewhere)
-                System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("amdim.")).sorted()
-                        .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+                cmd.addAll(NativeLibrary.childJvmProperties()); // the same shim and settings as this JVM
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
                 cmd.addAll(List.of(args));
                 Path log = workDir.resolve("rank" + r + ".log");
