@@ -80,7 +80,7 @@ class EncoderReferenceTest {
             Device device) throws IOException {
         try (var float32 = ReferenceDevices.use(device);
                 NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
+                Encoder encoder = Encoder.create(EncoderReference.config(size));
                 var scope = TensorScope.open()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
             encoder.loadStateDict(param, true);
@@ -206,7 +206,7 @@ class EncoderReferenceTest {
             throws IOException {
         try (var float32 = ReferenceDevices.use(device);
                 NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size)).to(format);
+                Encoder encoder = Encoder.create(EncoderReference.config(size));
                 var scope = TensorScope.open();
                 var noGrad = Autograd.noGrad()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");

@@ -4,6 +4,7 @@ import static org.amdim.bindings.ffm.TorchShim.*;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Locale;
 
 import org.amdim.bindings.NativeLibrary;
 
@@ -100,7 +101,7 @@ public final class Torch {
          * @throws IllegalArgumentException for anything else, naming the accepted values
          */
         public static Tf32 parse(String s) {
-            return switch (s == null ? "" : s.trim().toLowerCase(java.util.Locale.ROOT)) {
+            return switch (s == null ? "" : s.trim().toLowerCase(Locale.ROOT)) {
                 case "default" -> DEFAULT;
                 case "on" -> ON;
                 case "off" -> OFF;
