@@ -4,10 +4,8 @@
 # those defaults and go straight to `amdim train` (see `java -jar tools/target/amdim.jar train --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-eval "$(bash scripts/setup.sh)"
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-# Idle OpenMP threads sleep instead of spinning: on a shared or small machine this is several times faster.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+bash scripts/setup.sh
+source scripts/env.sh
 mvn -B --no-transfer-progress -q -DskipTests install
 if [ "$#" -eq 0 ]; then
   set -- --preset small --synthetic-size 4000 --batch 100 --epochs 3 --lr 5e-4 --warmup 100 --eval-batches 8 \

@@ -23,9 +23,9 @@ compat_unmount() {
 compat_chroot() {
   local name="$1" suite="$3"
   compat_root="$2"
-  local jdk="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
   [ "$(id -u)" -eq 0 ] || { echo "$name: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
-  [ -x "$jdk/bin/java" ] || { echo "$name: no JDK at $jdk (set JAVA_HOME)" >&2; exit 1; }
+  source "$(dirname "${BASH_SOURCE[0]}")/../env.sh" || exit 1
+  local jdk="$JAVA_HOME"
   command -v debootstrap >/dev/null || apt-get install -y -q debootstrap
   if [ ! -x "$compat_root/usr/bin/apt-get" ]; then
     debootstrap --variant=minbase --include=ca-certificates "$suite" "$compat_root" http://deb.debian.org/debian

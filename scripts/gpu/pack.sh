@@ -9,7 +9,7 @@
 # second copy of them. About 30 MB: the runtime is a jlink image of the modules the jars use, xz-compressed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+source scripts/env.sh
 out=.gpu
 junit_console="org.junit.platform:junit-platform-console-standalone:1.11.4"
 modules="java.base,java.desktop,java.logging,java.management,java.sql,jdk.management,jdk.unsupported,jdk.zipfs"
