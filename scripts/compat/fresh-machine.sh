@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the README's two commands, unmodified, on a fresh Debian 12 machine: a chroot unpacked from a bare
 # debootstrap base (minbase and CA certificates), given only what a new machine of ours has besides: the JDK 25
-# at the same path. No project package, no Maven repository, nothing built.
+# at the same path with its trust store, and the machine's own CA certificates (a network that inspects TLS
+# signs with one; without it Maven Central is unreachable). No project package, no Maven repository, nothing
+# built.
 #
 #   sudo bash scripts/compat/fresh-machine.sh [train-demo arguments...]
 #
@@ -41,6 +43,15 @@ compat_bind /sys /sys
 compat_bind "$JAVA_HOME" "$JAVA_HOME"
 mount -o remount,bind,ro "$compat_root$JAVA_HOME"
 cp /etc/resolv.conf "$compat_root/etc/resolv.conf"
+# The JDK's cacerts is a link to the system's Java trust store; a new machine has both, and its local CAs.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  cp /usr/local/share/ca-certificates/*.crt "$compat_root/usr/local/share/ca-certificates/"
+  chroot "$compat_root" update-ca-certificates >/dev/null
+fi
+if [ -f /etc/ssl/certs/java/cacerts ]; then
+  mkdir -p "$compat_root/etc/ssl/certs/java"
+  cp /etc/ssl/certs/java/cacerts "$compat_root/etc/ssl/certs/java/cacerts"
+fi
 git clone -q "$repo" "$compat_root/root/amdim"
 echo "fresh-machine: Debian $suite (bare), JDK $JAVA_HOME, commit $(git -C "$repo" rev-parse --short HEAD)"
 

@@ -130,6 +130,12 @@ const char *ts_last_error(void);
 void ts_clear_error(void);
 /* The libtorch version the shim was compiled against, e.g. "1.13.1". Owned by the shim. */
 const char *ts_torch_version(void);
+/* The ATen CPU kernels in use, as libtorch's build summary names them ("AVX512", "AVX2", "NO AVX"), or "" if it
+ * does not say. ATEN_CPU_CAPABILITY lowers it. Owned by the shim. */
+const char *ts_cpu_capability(void);
+/* oneDNN's effective instruction set ("avx512_core_bf16", "avx2", ...), or "" where oneDNN's C API is not
+ * visible (a libtorch that links it statically). ONEDNN_MAX_CPU_ISA lowers it. Owned by the shim. */
+const char *ts_onednn_isa(void);
 /* Number of tensor handles currently alive (created and not yet freed); for leak tests. */
 int64_t ts_live_handles(void);
 int ts_set_num_threads(int n);

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.amdim.bindings.NativeLibrary;
+import org.amdim.tensor.CpuKernels;
 import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.Torch;
 
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "info",
         mixinStandardHelpOptions = true,
         showDefaultValues = true,
-        description = "Print the libtorch version, threads, BLAS, CUDA/cuDNN, native shim and Java version.")
+        description = "Print the libtorch version, threads, CPU kernels, BLAS, CUDA/cuDNN, native shim and Java version.")
 public final class InfoCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
@@ -50,6 +51,8 @@ public final class InfoCommand implements Callable<Integer> {
         }
         f.put("intra-op threads", Integer.toString(Torch.getNumThreads()));
         f.put("cpu cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
+        f.put("cpu kernels", CpuKernels.current().describe()
+                + "; caps: ATEN_CPU_CAPABILITY=avx2|default, ONEDNN_MAX_CPU_ISA=AVX2|SSE41");
         f.put("blas", BlasProbe.probe().describe());
         CpuMemoryCache.Stats cache = CpuMemoryCache.stats();
         f.put("cpu memory cache", cache.installed() && cache.idleLimit() > 0

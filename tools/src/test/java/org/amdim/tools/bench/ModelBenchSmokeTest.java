@@ -10,6 +10,7 @@ import java.util.Arrays;
 
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.EncoderConfig;
+import org.amdim.tensor.CpuKernelAssumptions;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.NoLeaks;
@@ -44,6 +45,7 @@ class ModelBenchSmokeTest {
 
     @Test
     void trainStepRunsUnderBf16Autocast() {
+        CpuKernelAssumptions.assumeBfloat16Convolutions();
         TrainStepBench b = new TrainStepBench();
         b.amp = "bf16";
         b.setup(SMALL, 4);
