@@ -23,7 +23,8 @@ class InfoCommandTest {
         assertTrue(out.contains("intra-op threads:  " + Torch.getNumThreads()), r.describe());
         assertTrue(out.contains("native shim:") && out.contains(NativeLibrary.load().toString()), r.describe());
         assertTrue(out.contains("java:") && out.contains(Runtime.version().toString()), r.describe());
-        for (String key : new String[] {"blas:", "cpu memory cache:  on", "cuda:", "cuda devices:", "cudnn:"}) {
+        for (String key : new String[] {"blas:", "cpu kernels:       ATen ", "cpu memory cache:  on", "cuda:",
+                "cuda devices:", "cudnn:"}) {
             assertTrue(out.contains(key), key + " missing\n" + r.describe());
         }
         Torch.Tf32 tf32 = Torch.tf32();
