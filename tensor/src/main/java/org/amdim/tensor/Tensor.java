@@ -2,6 +2,7 @@ package org.amdim.tensor;
 
 import static org.amdim.bindings.ffm.TorchShim.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
@@ -45,6 +46,11 @@ public final class Tensor implements AutoCloseable {
     int scopeSlot;
     private Cleaner.Cleanable cleanable;
     private HandleCell cell;
+    /**
+     * The arena the segments of {@link #dataSegment()} belong to, made on first use and closed with the tensor,
+     * so that a segment read after close throws instead of reading freed (or unmapped) memory.
+     */
+    private Arena dataArena;
 
     private Tensor(MemorySegment handle) {
         this.handle = handle;
@@ -76,6 +82,7 @@ public final class Tensor implements AutoCloseable {
     void registerCleaner() {
         if (cleanable == null && handle != null) {
             cell = new HandleCell(handle);
+            cell.dataArena = dataArena;
             cleanable = CLEANER.register(this, cell);
         }
     }
@@ -106,6 +113,11 @@ public final class Tensor implements AutoCloseable {
             scope.forget(this);
             scope = null;
         }
+        if (dataArena != null) {
+            // Before the storage goes: from here on every segment handed out throws on access.
+            dataArena.close();
+            dataArena = null;
+        }
         if (cleanable != null) {
             cell.explicitlyClosed = true;
             cleanable.clean();
@@ -128,6 +140,8 @@ public final class Tensor implements AutoCloseable {
     private static final class HandleCell implements Runnable {
         private final MemorySegment handle;
         volatile boolean explicitlyClosed;
+        /** The tensor's data arena, if one was made: a segment may outlive a forgotten tensor. */
+        volatile Arena dataArena;
 
         HandleCell(MemorySegment handle) {
             this.handle = handle;
@@ -139,6 +153,10 @@ public final class Tensor implements AutoCloseable {
                 LEAKED.increment();
                 if (REPORT_LEAKS) {
                     System.err.println("[amdim] a tensor was garbage-collected without close(); freed by the cleaner");
+                }
+                Arena arena = dataArena;
+                if (arena != null) {
+                    arena.close();
                 }
             }
             ts_free(handle);
@@ -299,7 +317,7 @@ public final class Tensor implements AutoCloseable {
         }
         // Heap arrays cannot be passed to a downcall: fill a fresh tensor's storage directly.
         Tensor t = empty(dtype, Device.CPU, shape);
-        MemorySegment dst = t.dataSegment();
+        MemorySegment dst = t.rawDataSegment();
         if (dst.byteSize() != data.byteSize()) {
             long need = dst.byteSize();
             t.close();
@@ -372,11 +390,31 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The elements of a contiguous CPU tensor as a native segment that aliases the tensor's storage (writes go
-     * straight into the tensor). Valid only while this tensor is open.
+     * straight into the tensor). The segment is valid only while this tensor is open: after {@link #close()} (or
+     * after a forgotten tensor was freed by the cleaner) any access to it throws {@link IllegalStateException}.
+     * The segment may be used from any thread, like the tensor it belongs to.
      *
-     * @throws IllegalStateException for non-CPU or non-contiguous tensors
+     * @throws IllegalStateException for non-CPU or non-contiguous tensors, or a closed tensor
      */
     public MemorySegment dataSegment() {
+        MemorySegment raw = rawDataSegment();
+        if (raw.byteSize() == 0) {
+            return raw;
+        }
+        if (dataArena == null) {
+            // Shared, not confined: tensors are handed between threads (loader to trainer), and so are segments.
+            dataArena = Arena.ofShared();
+            if (cell != null) {
+                cell.dataArena = dataArena;
+            }
+        }
+        return raw.reinterpret(dataArena, null);
+    }
+
+    /**
+     * The data segment without a lifetime, for this package's own copies that finish before the tensor can close.
+     */
+    private MemorySegment rawDataSegment() {
         MemorySegment h = handle();
         if (!ts_is_contiguous(h) || ts_device_type(h) != Device.Type.CPU.code()) {
             throw new IllegalStateException("dataSegment() needs a contiguous CPU tensor");
@@ -471,7 +509,7 @@ public final class Tensor implements AutoCloseable {
         MemorySegment h = t.handle();
         try (Tensor cpu = new Tensor(Native.check(ts_to_device(h, 0, 0, false)));
                 Tensor contiguous = new Tensor(Native.check(ts_contiguous(cpu.handle())))) {
-            MemorySegment src = contiguous.dataSegment();
+            MemorySegment src = contiguous.rawDataSegment();
             if (src.byteSize() != dst.byteSize()) {
                 throw new IllegalArgumentException("destination has " + dst.byteSize() + " bytes, tensor has "
                         + src.byteSize());
