@@ -61,7 +61,9 @@ class DataSegmentLifetimeTest {
     @Test
     void aReadAfterCloseOfAnUnmappedBlockThrowsInsteadOfCrashing(@TempDir Path dir) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+        // A crash report goes to the temporary directory, not into the module's working directory.
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log")));
         cmd.addAll(NativeLibrary.childJvmProperties());
         cmd.add("-Damdim.cpuCache.idleBytes=0"); // after the inherited settings, so that it wins
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ReadAfterClose.class.getName()));
