@@ -3,6 +3,7 @@ package org.amdim.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -27,6 +28,10 @@ import org.amdim.tensor.Tensor;
  */
 public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)\\.safetensors");
+    /** What a checkpoint write interrupted by a crash leaves behind (the writer's temporary file). */
+    private static final Pattern LEFTOVER = Pattern.compile("\\.checkpoint-\\d+\\.safetensors\\.[0-9a-z]+\\.tmp");
+    /** The sub-directory checkpoints of an abandoned continuation are moved to. */
+    public static final String ABANDONED_DIR = "abandoned";
     /** Metadata key identifying our checkpoint format. */
     public static final String FORMAT_KEY = "format";
     /** The format written by this version. */
@@ -62,6 +67,45 @@ public final class CheckpointStore {
         TensorFiles.save(file, all, meta);
         prune();
         return file;
+    }
+
+    /**
+     * Deletes the temporary files of checkpoint writes that a crash interrupted. Call it only while holding the
+     * directory's {@link RunLock}: another run's write in progress looks the same.
+     *
+     * @return the files deleted
+     */
+    public List<Path> removeLeftoverTemporaries() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> removed = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).toList()) {
+                Files.deleteIfExists(p);
+                removed.add(p);
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Makes {@code step} the head of this directory's lineage: checkpoints of later steps belong to a continuation
+     * the run abandoned by resuming from an earlier checkpoint, so they are moved to {@value #ABANDONED_DIR}/
+     * (kept, not deleted), where neither pruning nor "the newest checkpoint" sees them.
+     *
+     * @return the files' new paths
+     */
+    public List<Path> abandonAfter(long step) throws IOException {
+        List<Path> moved = new ArrayList<>();
+        for (Path p : list(dir)) {
+            if (stepOf(p) > step) {
+                Path target = dir.resolve(ABANDONED_DIR).resolve(p.getFileName());
+                Files.createDirectories(target.getParent());
+                moved.add(Files.move(p, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
+            }
+        }
+        return moved;
     }
 
     private void prune() throws IOException {
