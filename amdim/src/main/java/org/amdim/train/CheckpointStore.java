@@ -22,6 +22,9 @@ import org.amdim.tensor.Tensor;
  * ({@code model.*}), the optimizer state ({@code optim.*}), the loss scaler's state when float16 training uses
  * one ({@code scaler.*}) and string metadata (training position, config).
  *
+ * <p>The metadata holds a checksum of the tensor data ({@link org.amdim.nn.io.DataChecksum}), verified on load:
+ * flipped bytes on disk are refused with an error naming the file rather than trained on.
+ *
  * <p>Every file is written to a temporary file, synced and renamed, so a crash leaves either the old set or the
  * new file complete; the newest {@code keep} checkpoints are kept so that a damaged newest file still leaves
  * an older one to resume from.
@@ -64,7 +67,7 @@ public final class CheckpointStore {
         meta.put(FORMAT_KEY, FORMAT);
         meta.put("step", Long.toString(step));
         Path file = dir.resolve(String.format("checkpoint-%09d.safetensors", step));
-        TensorFiles.save(file, all, meta);
+        TensorFiles.saveWithChecksum(file, all, meta);
         prune();
         return file;
     }
