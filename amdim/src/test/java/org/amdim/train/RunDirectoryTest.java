@@ -149,6 +149,21 @@ class RunDirectoryTest {
     }
 
     @Test
+    void aCheckpointWithFlippedDataBytesIsRefusedNamingTheFile(@TempDir Path dir) throws IOException {
+        quiet(tiny(dir, 2)).run(null);
+        Path newest = CheckpointStore.list(dir).get(1);
+        try (var f = new java.io.RandomAccessFile(newest.toFile(), "rw")) {
+            f.seek(f.length() - 100); // the data section: the header checks cannot see this
+            int b = f.read();
+            f.seek(f.length() - 100);
+            f.write(b ^ 1);
+        }
+        IOException e = assertThrows(IOException.class, () -> CheckpointStore.load(dir));
+        assertTrue(e.getMessage().contains(newest.toString()) && e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(e.getMessage().contains("previous checkpoint"), e.getMessage());
+    }
+
+    @Test
     void nonFiniteStepsCanBeSkippedUpToTheLimit(@TempDir Path dir) throws IOException {
         TrainConfig diverging = tiny(dir, 20).toBuilder().lr(1e30).warmupSteps(0).nonFiniteSkips(3).build();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
