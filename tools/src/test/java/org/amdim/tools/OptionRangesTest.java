@@ -61,6 +61,8 @@ class OptionRangesTest {
         assertUsageError(CliRun.of("segment", "--checkpoint", none, "--columns", "0"), "--columns");
         assertUsageError(CliRun.of("views", "--epoch", "-1"), "--epoch");
         assertUsageError(CliRun.of("plot", "--run", none, "--width", "5"), "--width");
+        assertUsageError(CliRun.of("bench", "--list", "--intra-op-threads", "10000"), "--intra-op-threads");
+        assertUsageError(CliRun.of("bench", "--list", "--forks", "-1"), "--forks");
     }
 
     @Test
