@@ -63,15 +63,17 @@ class RunDirectoryTest {
     }
 
     @Test
-    void resumingFromTheEarlierCheckpointOfTwoKeepsTheNewOnes(@TempDir Path dir) throws IOException {
-        quiet(tiny(dir, 5)).run(null);
+    void anAbandonedLaterCheckpointNeitherPrunesTheNewOnesNorCountsAsNewest(@TempDir Path dir) throws IOException {
+        // 4 steps per epoch: checkpoints at 3 (every 3), 4 (epoch end) and 6; the newest two, 4 and 6, stay.
+        quiet(tiny(dir, 6).toBuilder().checkpointEvery(3).build()).run(null);
+        assertEquals(List.of(4L, 6L), steps(dir));
         Path four = CheckpointStore.list(dir).get(0);
-        quiet(tiny(dir, 6)).run(four);
-        // Before lineage, 5 (abandoned) and 6 were kept by name and the new 5 was overwritten in between.
+        quiet(tiny(dir, 5)).run(four);
+        // By file names alone, 5 would sit between 4 and the abandoned 6, 4 would be pruned and 6 be "newest".
+        assertEquals(List.of(4L, 5L), steps(dir));
         try (var newest = CheckpointStore.load(dir)) {
-            assertEquals(6, newest.step());
+            assertEquals(5, newest.step());
         }
-        assertEquals(List.of(5L, 6L), steps(dir));
     }
 
     @Test
