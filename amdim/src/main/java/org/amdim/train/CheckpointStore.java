@@ -3,6 +3,7 @@ package org.amdim.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -21,12 +22,19 @@ import org.amdim.tensor.Tensor;
  * ({@code model.*}), the optimizer state ({@code optim.*}), the loss scaler's state when float16 training uses
  * one ({@code scaler.*}) and string metadata (training position, config).
  *
+ * <p>The metadata holds a checksum of the tensor data ({@link org.amdim.nn.io.DataChecksum}), verified on load:
+ * flipped bytes on disk are refused with an error naming the file rather than trained on.
+ *
  * <p>Every file is written to a temporary file, synced and renamed, so a crash leaves either the old set or the
  * new file complete; the newest {@code keep} checkpoints are kept so that a damaged newest file still leaves
  * an older one to resume from.
  */
 public final class CheckpointStore {
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)\\.safetensors");
+    /** What a checkpoint write interrupted by a crash leaves behind (the writer's temporary file). */
+    private static final Pattern LEFTOVER = Pattern.compile("\\.checkpoint-\\d+\\.safetensors\\.[0-9a-z]+\\.tmp");
+    /** The sub-directory checkpoints of an abandoned continuation are moved to. */
+    public static final String ABANDONED_DIR = "abandoned";
     /** Metadata key identifying our checkpoint format. */
     public static final String FORMAT_KEY = "format";
     /** The format written by this version. */
@@ -59,9 +67,48 @@ public final class CheckpointStore {
         meta.put(FORMAT_KEY, FORMAT);
         meta.put("step", Long.toString(step));
         Path file = dir.resolve(String.format("checkpoint-%09d.safetensors", step));
-        TensorFiles.save(file, all, meta);
+        TensorFiles.saveWithChecksum(file, all, meta);
         prune();
         return file;
+    }
+
+    /**
+     * Deletes the temporary files of checkpoint writes that a crash interrupted. Call it only while holding the
+     * directory's {@link RunLock}: another run's write in progress looks the same.
+     *
+     * @return the files deleted
+     */
+    public List<Path> removeLeftoverTemporaries() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<Path> removed = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path p : s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).toList()) {
+                Files.deleteIfExists(p);
+                removed.add(p);
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Makes {@code step} the head of this directory's lineage: checkpoints of later steps belong to a continuation
+     * the run abandoned by resuming from an earlier checkpoint, so they are moved to {@value #ABANDONED_DIR}/
+     * (kept, not deleted), where neither pruning nor "the newest checkpoint" sees them.
+     *
+     * @return the files' new paths
+     */
+    public List<Path> abandonAfter(long step) throws IOException {
+        List<Path> moved = new ArrayList<>();
+        for (Path p : list(dir)) {
+            if (stepOf(p) > step) {
+                Path target = dir.resolve(ABANDONED_DIR).resolve(p.getFileName());
+                Files.createDirectories(target.getParent());
+                moved.add(Files.move(p, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING));
+            }
+        }
+        return moved;
     }
 
     private void prune() throws IOException {

@@ -3,8 +3,11 @@ package org.amdim.train;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
+import org.amdim.data.DatasetFormatException;
 import org.amdim.data.ImageDataset;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.data.io.CifarDataset;
@@ -98,9 +101,31 @@ public record DatasetSpec(Kind kind, Path path, int syntheticSize) {
             case STL10 -> Stl10Dataset.open(path, train ? Stl10Dataset.Split.TRAIN_UNLABELED : Stl10Dataset.Split.TEST);
             case MNIST -> IdxDataset.openStandard(path, train, IdxDataset.Options.CIFAR_LIKE, "mnist");
             case FASHION_MNIST -> IdxDataset.openStandard(path, train, IdxDataset.Options.CIFAR_LIKE, "fashion-mnist");
-            case FOLDER -> ImageFolderDataset.open(path.resolve(train ? "train" : "val"),
-                    ImageFolderDataset.Options.DEFAULT);
+            case FOLDER -> {
+                if (!train) {
+                    requireSameClasses(path.resolve("train"), path.resolve("val"));
+                }
+                yield ImageFolderDataset.open(path.resolve(train ? "train" : "val"), ImageFolderDataset.Options.DEFAULT);
+            }
         };
+    }
+
+    /**
+     * Labels are class indices in sorted name order, per split: a class in one split and not the other would shift
+     * the labels after it, and every test image of the missing class would be scored against another class.
+     */
+    private static void requireSameClasses(Path train, Path val) throws IOException {
+        List<String> trainClasses = ImageFolderDataset.classNames(train);
+        List<String> valClasses = ImageFolderDataset.classNames(val);
+        if (!trainClasses.equals(valClasses)) {
+            List<String> onlyVal = new ArrayList<>(valClasses);
+            onlyVal.removeAll(trainClasses);
+            List<String> onlyTrain = new ArrayList<>(trainClasses);
+            onlyTrain.removeAll(valClasses);
+            throw new DatasetFormatException(val, DatasetFormatException.NO_OFFSET, "its class folders differ from "
+                    + train + "'s (only in val: " + onlyVal + "; only in train: " + onlyTrain + "); labels are"
+                    + " numbered by class name in each split, so both need the same class folders");
+        }
     }
 
     @Override

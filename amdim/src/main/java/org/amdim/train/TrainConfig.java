@@ -40,12 +40,17 @@ import org.amdim.tensor.Device;
  *                         pass, as the original (50)
  * @param logEvery         steps between metrics rows and plain progress lines (10)
  * @param amp              mixed precision of the forward pass ({@link AmpMode#NONE}: float32 throughout)
+ * @param nonFiniteSkips   consecutive steps with a non-finite loss that are skipped (no update) before the run
+ *                         stops as diverged ({@value #DEFAULT_NON_FINITE_SKIPS}: the first one stops it)
  */
 public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
         long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
         int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
         Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery,
-        AmpMode amp) {
+        AmpMode amp, int nonFiniteSkips) {
+
+    /** The default of {@link #nonFiniteSkips()}: a NaN or infinite loss stops the run at once. */
+    public static final int DEFAULT_NON_FINITE_SKIPS = 0;
 
     /** Validates the values. */
     public TrainConfig {
@@ -64,6 +69,22 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         if (amp == null) {
             throw new IllegalArgumentException("amp must not be null (use AmpMode.NONE)");
         }
+        if (maxSteps < 0 || warmupSteps < 0 || checkpointEvery < 0 || evalBatches < 0 || bnWarmupBatches < 0
+                || nonFiniteSkips < 0) {
+            throw new IllegalArgumentException("maxSteps, warmupSteps, checkpointEvery, evalBatches, bnWarmupBatches"
+                    + " and nonFiniteSkips must be >= 0");
+        }
+        if (logEvery < 1) {
+            throw new IllegalArgumentException("logEvery must be >= 1, got " + logEvery);
+        }
+        if (classes < 2) {
+            throw new IllegalArgumentException("classes must be >= 2 (a classifier needs two), got " + classes);
+        }
+        for (int m : milestones) {
+            if (m < 0) {
+                throw new IllegalArgumentException("milestones must be >= 0, got " + Arrays.toString(milestones));
+            }
+        }
         milestones = milestones.clone();
     }
 
@@ -71,7 +92,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
     public static TrainConfig defaults() {
         return new TrainConfig(DatasetSpec.synthetic(10_000), EncoderConfig.cifar10Default(), 10, 200, 300, 0, 2e-4,
                 0.8, 0.999, 1e-8, 1e-5, 500, new int[] {250, 280}, 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
-                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10, AmpMode.NONE);
+                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10, AmpMode.NONE, DEFAULT_NON_FINITE_SKIPS);
     }
 
     /** The values as strings, for the checkpoint metadata and the run log. */
@@ -129,6 +150,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         private int evalBatches;
         private int bnWarmupBatches;
         private int logEvery;
+        private int nonFiniteSkips;
         private AmpMode amp;
 
         private Builder(TrainConfig c) {
@@ -157,6 +179,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             evalBatches = c.evalBatches();
             bnWarmupBatches = c.bnWarmupBatches();
             logEvery = c.logEvery();
+            nonFiniteSkips = c.nonFiniteSkips();
             amp = c.amp();
         }
 
@@ -316,11 +339,17 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             return this;
         }
 
+        /** Sets {@code nonFiniteSkips}. */
+        public Builder nonFiniteSkips(int value) {
+            nonFiniteSkips = value;
+            return this;
+        }
+
         /** The configuration. */
         public TrainConfig build() {
             return new TrainConfig(dataset, encoder, classes, batchSize, epochs, maxSteps, lr, beta1, beta2, eps,
                     weightDecay, warmupSteps, milestones, gamma, tclip, mixture, seed, threads, workers, device, output,
-                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp);
+                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp, nonFiniteSkips);
         }
     }
 }

@@ -131,6 +131,20 @@ public final class Trainer {
      * @param resumeFrom null to start fresh
      */
     public TrainResult run(Path resumeFrom) throws IOException {
+        // Only the process that writes the run directory locks it (the other ranks write nothing there).
+        boolean writes = distributed == null || distributed.isMain();
+        try (RunLock lock = writes ? RunLock.acquire(config.output()) : null) {
+            if (writes) {
+                // Holding the lock, no write is in progress: what is there is what a crash left.
+                for (Path p : new CheckpointStore(config.output(), 2).removeLeftoverTemporaries()) {
+                    progress.line("removed " + p + ", left by an interrupted checkpoint write");
+                }
+            }
+            return train(resumeFrom);
+        }
+    }
+
+    private TrainResult train(Path resumeFrom) throws IOException {
         Torch.setNumThreads(config.threads());
         Files.createDirectories(config.output());
         ImageDataset train = config.dataset().open(true);
@@ -179,6 +193,13 @@ public final class Trainer {
                             Integer.parseInt(ckpt.metadata().get("batch")));
                     progress.line("resumed from " + ckpt.path() + " at step " + step + ", epoch " + (start.epoch() + 1));
                 }
+                if (main) {
+                    // The resumed checkpoint is the head of the lineage: what came after it is abandoned.
+                    for (Path p : store.abandonAfter(step)) {
+                        progress.line("moved " + p.getFileName() + " of the abandoned continuation to " + p.getParent());
+                    }
+                    metrics.dropRowsAfter(step);
+                }
             }
             if (dp != null) {
                 dp.broadcastState(model);
@@ -193,6 +214,7 @@ public final class Trainer {
                     .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
             Path lastCheckpoint = null;
             double lastLoss = Double.NaN;
+            int nonFiniteInARow = 0;
             OnlineEvaluation.Accuracy lastTest = null;
             long imagesSeen = 0;
             long trainNanos = 0;
@@ -239,13 +261,28 @@ public final class Trainer {
                                     // all of them step or skip together.
                                     dp.averageGradients(model.parameters());
                                 }
-                                boolean stepped = scaler.step(optimizer);
-                                scaler.update();
-                                if (!stepped) {
-                                    progress.line(String.format(java.util.Locale.ROOT, "step %d skipped: non-finite"
-                                            + " float16 gradients; loss scale now %.0f", step + 1, scaler.getScale()));
-                                }
+                                // Read before the update: a non-finite loss must not reach the weights.
                                 lossValue = out.lossOpt().item();
+                                boolean diverged = !Double.isFinite(lossValue);
+                                if (dp != null) {
+                                    diverged = dp.anyTrue(diverged); // every rank skips or stops together
+                                }
+                                if (diverged) {
+                                    if (++nonFiniteInARow > config.nonFiniteSkips()) {
+                                        throw new TrainingDivergedException(step + 1, lossValue,
+                                                lastCheckpoint != null ? lastCheckpoint : newestCheckpoint());
+                                    }
+                                    progress.line("step " + (step + 1) + " skipped: the loss is " + lossValue);
+                                } else {
+                                    nonFiniteInARow = 0;
+                                    boolean stepped = scaler.step(optimizer);
+                                    scaler.update();
+                                    if (!stepped) {
+                                        progress.line(String.format(java.util.Locale.ROOT, "step %d skipped:"
+                                                + " non-finite float16 gradients; loss scale now %.0f", step + 1,
+                                                scaler.getScale()));
+                                    }
+                                }
                                 if ((step + 1) % config.logEvery() == 0) {
                                     row = stepRow(out);
                                 }
@@ -318,6 +355,12 @@ public final class Trainer {
                         trainNanos == 0 ? 0 : imagesSeen / (trainNanos / 1e9), lastCheckpoint, interrupted);
             }
         }
+    }
+
+    /** The newest checkpoint in the run directory (one a resumed run started from), or null. */
+    private Path newestCheckpoint() throws IOException {
+        var files = CheckpointStore.list(config.output());
+        return files.isEmpty() ? null : files.get(files.size() - 1);
     }
 
     private Map<String, Double> stepRow(StepOutput out) {

@@ -2,6 +2,7 @@ package org.amdim.tensor;
 
 import static org.amdim.bindings.ffm.TorchShim.*;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
@@ -23,8 +24,16 @@ import java.util.List;
  * A tensor is confined to one thread at a time; hand it over with a happens-before edge (e.g. a queue).
  *
  * <h2>Errors</h2>
- * libtorch failures (shape mismatch, wrong dtype, ...) throw {@link org.amdim.bindings.TorchException} with
- * libtorch's message.
+ * One convention for every method, so that callers know what to catch:
+ * <ul>
+ * <li>libtorch's refusals (shape mismatch, wrong dtype, a dimension out of range for an op libtorch checks, ...)
+ * throw {@link org.amdim.bindings.TorchException} with libtorch's message;</li>
+ * <li>arguments refused before reaching libtorch (a dimension out of range for {@link #size(int)} or
+ * {@link #split}, a non-positive count, too many values for one call) throw {@link IllegalArgumentException};</li>
+ * <li>a closed tensor, or a tensor whose state does not allow the call (not a contiguous CPU tensor for
+ * {@link #dataSegment()}, more elements than a Java array holds), throws {@link IllegalStateException}.</li>
+ * </ul>
+ * Nothing else is thrown for a call on a tensor, and no call, however wrong, crashes the JVM.
  *
  * <p>Ops follow PyTorch's names and semantics (broadcasting included); in-place variants end in {@code _}.
  * Neural-network functions live in {@link Functional}.
@@ -45,6 +54,11 @@ public final class Tensor implements AutoCloseable {
     int scopeSlot;
     private Cleaner.Cleanable cleanable;
     private HandleCell cell;
+    /**
+     * The arena the segments of {@link #dataSegment()} belong to, made on first use and closed with the tensor,
+     * so that a segment read after close throws instead of reading freed (or unmapped) memory.
+     */
+    private Arena dataArena;
 
     private Tensor(MemorySegment handle) {
         this.handle = handle;
@@ -76,6 +90,7 @@ public final class Tensor implements AutoCloseable {
     void registerCleaner() {
         if (cleanable == null && handle != null) {
             cell = new HandleCell(handle);
+            cell.dataArena = dataArena;
             cleanable = CLEANER.register(this, cell);
         }
     }
@@ -106,6 +121,11 @@ public final class Tensor implements AutoCloseable {
             scope.forget(this);
             scope = null;
         }
+        if (dataArena != null) {
+            // Before the storage goes: from here on every segment handed out throws on access.
+            dataArena.close();
+            dataArena = null;
+        }
         if (cleanable != null) {
             cell.explicitlyClosed = true;
             cleanable.clean();
@@ -128,6 +148,8 @@ public final class Tensor implements AutoCloseable {
     private static final class HandleCell implements Runnable {
         private final MemorySegment handle;
         volatile boolean explicitlyClosed;
+        /** The tensor's data arena, if one was made: a segment may outlive a forgotten tensor. */
+        volatile Arena dataArena;
 
         HandleCell(MemorySegment handle) {
             this.handle = handle;
@@ -139,6 +161,10 @@ public final class Tensor implements AutoCloseable {
                 LEAKED.increment();
                 if (REPORT_LEAKS) {
                     System.err.println("[amdim] a tensor was garbage-collected without close(); freed by the cleaner");
+                }
+                Arena arena = dataArena;
+                if (arena != null) {
+                    arena.close();
                 }
             }
             ts_free(handle);
@@ -299,7 +325,7 @@ public final class Tensor implements AutoCloseable {
         }
         // Heap arrays cannot be passed to a downcall: fill a fresh tensor's storage directly.
         Tensor t = empty(dtype, Device.CPU, shape);
-        MemorySegment dst = t.dataSegment();
+        MemorySegment dst = t.rawDataSegment();
         if (dst.byteSize() != data.byteSize()) {
             long need = dst.byteSize();
             t.close();
@@ -324,14 +350,32 @@ public final class Tensor implements AutoCloseable {
         return s.asSlice(0, n * 8L).toArray(ValueLayout.JAVA_LONG);
     }
 
-    /** Size of one dimension (negative counts from the end). */
+    /**
+     * Size of one dimension (negative counts from the end).
+     *
+     * @throws IllegalArgumentException when {@code dim} is out of range
+     */
     public long size(int dim) {
         long[] shape = shape();
-        int d = dim < 0 ? dim + shape.length : dim;
-        if (d < 0 || d >= shape.length) {
-            throw new IndexOutOfBoundsException("dimension " + dim + " out of range for a " + shape.length + "-d tensor");
+        return shape[checkedDim(dim, shape.length)];
+    }
+
+    /** {@code dim} as an index into a shape of {@code rank} dimensions (negative counts from the end). */
+    private static int checkedDim(long dim, int rank) {
+        long d = dim < 0 ? dim + rank : dim;
+        if (d < 0 || d >= rank) {
+            throw new IllegalArgumentException("dimension " + dim + " out of range for a " + rank + "-d tensor");
         }
-        return shape[d];
+        return (int) d;
+    }
+
+    /** A Java array's length for {@code numel} elements. */
+    private static int arrayLength(long numel) {
+        if (numel > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException(numel + " elements are more than a Java array holds; copy them into a"
+                    + " MemorySegment with copyTo instead");
+        }
+        return (int) numel;
     }
 
     /** Element strides of all dimensions. */
@@ -372,11 +416,31 @@ public final class Tensor implements AutoCloseable {
 
     /**
      * The elements of a contiguous CPU tensor as a native segment that aliases the tensor's storage (writes go
-     * straight into the tensor). Valid only while this tensor is open.
+     * straight into the tensor). The segment is valid only while this tensor is open: after {@link #close()} (or
+     * after a forgotten tensor was freed by the cleaner) any access to it throws {@link IllegalStateException}.
+     * The segment may be used from any thread, like the tensor it belongs to.
      *
-     * @throws IllegalStateException for non-CPU or non-contiguous tensors
+     * @throws IllegalStateException for non-CPU or non-contiguous tensors, or a closed tensor
      */
     public MemorySegment dataSegment() {
+        MemorySegment raw = rawDataSegment();
+        if (raw.byteSize() == 0) {
+            return raw;
+        }
+        if (dataArena == null) {
+            // Shared, not confined: tensors are handed between threads (loader to trainer), and so are segments.
+            dataArena = Arena.ofShared();
+            if (cell != null) {
+                cell.dataArena = dataArena;
+            }
+        }
+        return raw.reinterpret(dataArena, null);
+    }
+
+    /**
+     * The data segment without a lifetime, for this package's own copies that finish before the tensor can close.
+     */
+    private MemorySegment rawDataSegment() {
         MemorySegment h = handle();
         if (!ts_is_contiguous(h) || ts_device_type(h) != Device.Type.CPU.code()) {
             throw new IllegalStateException("dataSegment() needs a contiguous CPU tensor");
@@ -391,7 +455,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the elements (row-major, converted to float32 if needed) into a new array. */
     public float[] toFloatArray() {
         try (Tensor t = converted(DType.FLOAT32)) {
-            float[] out = new float[Math.toIntExact(t.numel())];
+            float[] out = new float[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(out));
             return out;
         }
@@ -400,7 +464,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the elements converted to float64. */
     public double[] toDoubleArray() {
         try (Tensor t = converted(DType.FLOAT64)) {
-            double[] out = new double[Math.toIntExact(t.numel())];
+            double[] out = new double[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(out));
             return out;
         }
@@ -409,7 +473,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the elements converted to int64. */
     public long[] toLongArray() {
         try (Tensor t = converted(DType.INT64)) {
-            long[] out = new long[Math.toIntExact(t.numel())];
+            long[] out = new long[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(out));
             return out;
         }
@@ -418,7 +482,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the elements converted to int32. */
     public int[] toIntArray() {
         try (Tensor t = converted(DType.INT32)) {
-            int[] out = new int[Math.toIntExact(t.numel())];
+            int[] out = new int[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(out));
             return out;
         }
@@ -427,7 +491,7 @@ public final class Tensor implements AutoCloseable {
     /** Copies the elements converted to uint8. */
     public byte[] toByteArray() {
         try (Tensor t = converted(DType.UINT8)) {
-            byte[] out = new byte[Math.toIntExact(t.numel())];
+            byte[] out = new byte[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(out));
             return out;
         }
@@ -437,7 +501,7 @@ public final class Tensor implements AutoCloseable {
     public boolean[] toBooleanArray() {
         byte[] b;
         try (Tensor t = converted(DType.BOOL)) {
-            b = new byte[Math.toIntExact(t.numel())];
+            b = new byte[arrayLength(t.numel())];
             copyOut(t, MemorySegment.ofArray(b));
         }
         boolean[] out = new boolean[b.length];
@@ -471,7 +535,7 @@ public final class Tensor implements AutoCloseable {
         MemorySegment h = t.handle();
         try (Tensor cpu = new Tensor(Native.check(ts_to_device(h, 0, 0, false)));
                 Tensor contiguous = new Tensor(Native.check(ts_contiguous(cpu.handle())))) {
-            MemorySegment src = contiguous.dataSegment();
+            MemorySegment src = contiguous.rawDataSegment();
             if (src.byteSize() != dst.byteSize()) {
                 throw new IllegalArgumentException("destination has " + dst.byteSize() + " bytes, tensor has "
                         + src.byteSize());
@@ -1171,17 +1235,30 @@ public final class Tensor implements AutoCloseable {
         return wrap(ts_stack(Native.handles(Native.scratch(), 0, tensors), tensors.size(), dim));
     }
 
-    /** Pieces of {@code splitSize} along {@code dim} (the last may be smaller); views. */
+    /**
+     * Pieces of {@code splitSize} along {@code dim} (the last may be smaller); views.
+     *
+     * @throws IllegalArgumentException when {@code splitSize} is not positive or {@code dim} is out of range
+     */
     public List<Tensor> split(long splitSize, long dim) {
         if (splitSize <= 0) {
             throw new IllegalArgumentException("split size must be positive, got " + splitSize);
         }
-        long n = (size((int) dim) + splitSize - 1) / splitSize;
+        long[] shape = shape();
+        long size = shape[checkedDim(dim, shape.length)];
+        long n = size / splitSize + (size % splitSize == 0 ? 0 : 1);
         return pieces(Math.max(1, n), (out, cap) -> ts_split(handle(), splitSize, dim, out, cap));
     }
 
-    /** {@code chunks} pieces along {@code dim} as {@code torch.chunk}; views. */
+    /**
+     * {@code chunks} pieces along {@code dim} as {@code torch.chunk}; views.
+     *
+     * @throws IllegalArgumentException when {@code chunks} is not positive
+     */
     public List<Tensor> chunk(long chunks, long dim) {
+        if (chunks <= 0) {
+            throw new IllegalArgumentException("chunks must be positive, got " + chunks);
+        }
         return pieces(chunks, (out, cap) -> ts_chunk(handle(), chunks, dim, out, cap));
     }
 
@@ -1190,7 +1267,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private static List<Tensor> pieces(long capacity, PieceCall call) {
-        int cap = Math.toIntExact(Math.min(capacity, 4096));
+        int cap = (int) Math.min(capacity, 4096); // the scratch holds 4096 handles; capacity is >= 1
         MemorySegment s = Native.scratch();
         int n = Native.check(call.call(s, cap));
         List<Tensor> out = new ArrayList<>(n);

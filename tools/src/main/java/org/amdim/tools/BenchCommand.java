@@ -71,6 +71,11 @@ public final class BenchCommand implements Callable<Integer> {
                         "Invalid value for REGEX: '" + regex + "': " + e.getDescription());
             }
         }
+        OptionRanges ranges = OptionRanges.of(spec)
+                .between("--intra-op-threads", threads, 1, OptionRanges.maxThreads(), "at most one per core");
+        if (forks != null) {
+            ranges.between("--forks", forks, 0, 100, "");
+        }
         List<String> selected = BenchSuite.list(regex);
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no benchmark matches '" + regex + "' (see 'amdim bench --list')");

@@ -19,6 +19,11 @@ public final class ComputeOptions {
                     + " products too), off (full float32).")
     Torch.Tf32 tf32;
 
+    /** Checks the values' ranges (a usage error names the option). */
+    void checkRanges(OptionRanges ranges) {
+        ranges.between("--threads", threads, 1, OptionRanges.maxThreads(), "at most one per core");
+    }
+
     /** The device named by {@code --device}. */
     public Device device() {
         return Device.parse(device);

@@ -21,6 +21,17 @@ public final class DatasetOptions {
             description = "Training images of the synthetic dataset (the test split has a fifth).")
     int syntheticSize;
 
+    /**
+     * The largest {@code --synthetic-size}: the images are drawn on the fly, but the loader keeps each epoch's order
+     * as an index per image, and a billion of them would exhaust the heap before the first step.
+     */
+    static final int MAX_SYNTHETIC_SIZE = 100_000_000;
+
+    /** Checks the values' ranges (a usage error names the option). */
+    void checkRanges(OptionRanges ranges) {
+        ranges.between("--synthetic-size", syntheticSize, 1, MAX_SYNTHETIC_SIZE, "");
+    }
+
     /** The dataset these options name. */
     public DatasetSpec spec() {
         if (kind == DatasetSpec.Kind.SYNTHETIC) {

@@ -26,6 +26,19 @@ public final class EncoderOptions {
     @Option(names = "--use-bn", description = "Batch norm inside the residual units (the original's --use_bn).")
     boolean useBn;
 
+    /** Checks the values' ranges (a usage error names the option). */
+    void checkRanges(OptionRanges ranges) {
+        if (ndf != null) {
+            ranges.atLeast("--ndf", ndf, 1);
+        }
+        if (nRkhs != null) {
+            ranges.atLeast("--n-rkhs", nRkhs, 1);
+        }
+        if (nDepth != null) {
+            ranges.atLeast("--n-depth", nDepth, 1);
+        }
+    }
+
     /** The encoder configuration for images of {@code inputSize}. */
     public EncoderConfig config(int inputSize) {
         int[] base = switch (preset.toLowerCase(Locale.ROOT)) {

@@ -64,6 +64,11 @@ public final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        OptionRanges ranges = OptionRanges.of(command);
+        data.checkRanges(ranges);
+        compute.checkRanges(ranges);
+        ranges.atLeast("--epochs", epochs, 1).atLeast("--batch", batch, 1).positive("--lr", lr)
+                .atLeast("--max-train", maxTrain, 0).atLeast("--max-test", maxTest, 0);
         compute.applyThreads();
         compute.applyTf32();
         Device dev = compute.device();

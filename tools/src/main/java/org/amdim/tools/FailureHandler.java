@@ -3,9 +3,16 @@ package org.amdim.tools;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 
 import org.amdim.bindings.NativeLibraryException;
 import org.amdim.bindings.TorchException;
+import org.amdim.train.TrainingDivergedException;
 
 import picocli.CommandLine;
 import picocli.CommandLine.IExecutionExceptionHandler;
@@ -43,12 +50,34 @@ final class FailureHandler implements IExecutionExceptionHandler {
                 || ex instanceof IOException
                 || ex instanceof UncheckedIOException
                 || ex instanceof NativeLibraryException
-                || ex instanceof CommandFailedException;
+                || ex instanceof CommandFailedException
+                || ex instanceof TrainingDivergedException;
     }
 
     private static String message(Throwable ex) {
+        if (ex instanceof FileSystemException fs) {
+            return fs.getFile() + ": " + reason(fs);
+        }
         String m = ex.getMessage();
         return m == null || m.isBlank() ? ex.getClass().getSimpleName() : m;
+    }
+
+    /**
+     * What went wrong with a file, in words: Java's file exceptions often carry the path alone ("/proc/x"), the
+     * kind of failure being only their type.
+     */
+    static String reason(IOException e) {
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason();
+        }
+        return switch (e) {
+            case NoSuchFileException x -> "no such file or directory";
+            case AccessDeniedException x -> "permission denied";
+            case FileAlreadyExistsException x -> "already exists";
+            case NotDirectoryException x -> "not a directory";
+            case DirectoryNotEmptyException x -> "directory not empty";
+            default -> e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        };
     }
 
     /** Whether {@code --verbose} was matched on the top command or on any subcommand (the option is inherited). */

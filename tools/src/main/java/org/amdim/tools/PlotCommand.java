@@ -56,10 +56,7 @@ public final class PlotCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Png.ensureHeadless();
-        if (width < 300 || height < 300 || width > 10_000 || height > 10_000) {
-            throw new IllegalArgumentException("--width and --height must lie in 300..10000, got " + width + "x"
-                    + height);
-        }
+        OptionRanges.of(spec).between("--width", width, 300, 10_000, "").between("--height", height, 300, 10_000, "");
         Path dir = Files.isRegularFile(run) ? run.toAbsolutePath().getParent() : run;
         Path csv = Files.isRegularFile(run) ? run : run.resolve("metrics.csv");
         if (!Files.exists(run)) {

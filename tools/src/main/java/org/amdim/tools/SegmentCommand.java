@@ -87,18 +87,11 @@ public final class SegmentCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Png.ensureHeadless();
-        if (count < 1) {
-            throw new IllegalArgumentException("--count must be at least 1, got " + count);
-        }
-        if (columns < 1) {
-            throw new IllegalArgumentException("--columns must be at least 1, got " + columns);
-        }
-        if (scale < 0 || scale > 32) {
-            throw new IllegalArgumentException("--scale must lie in 0..32, got " + scale);
-        }
-        if (!(alpha >= 0 && alpha <= 1)) {
-            throw new IllegalArgumentException("--alpha must lie in 0..1, got " + alpha);
-        }
+        OptionRanges ranges = OptionRanges.of(spec);
+        data.checkRanges(ranges);
+        compute.checkRanges(ranges);
+        ranges.atLeast("--count", count, 1).atLeast("--columns", columns, 1).between("--scale", scale, 0, 32, "")
+                .between("--alpha", alpha, 0.0, 1.0);
         Device dev = compute.device();
         compute.applyThreads();
         compute.applyTf32();

@@ -1,5 +1,7 @@
 package org.amdim.tools;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,6 +93,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "10", description = "Steps between metric rows.")
     int logEvery;
 
+    @Option(names = "--nonfinite-skips", defaultValue = "" + TrainConfig.DEFAULT_NON_FINITE_SKIPS,
+            description = "Steps in a row with a NaN or infinite loss to skip (no update) before the run stops as"
+                    + " diverged; the last checkpoint stays the last good one.")
+    int nonFiniteSkips;
+
     @Option(names = "--world-size", defaultValue = "1",
             description = "Processes of a data-parallel run (each with --batch images; NCE negatives are global).")
     int worldSize;
@@ -119,6 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        checkRanges();
         if (nproc > 0) {
             return LocalLauncher.run(nproc, workerArgs());
         }
@@ -132,7 +140,7 @@ public final class TrainCommand implements Callable<Integer> {
                         : MixtureConfig.defaults())
                 .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
                 .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
-                .logEvery(logEvery).build();
+                .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).build();
         if (rank == 0) {
             System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
                     + ", milestones " + Arrays.toString(milestones) + (worldSize > 1 ? ", " + worldSize + " processes"
@@ -155,6 +163,44 @@ public final class TrainCommand implements Callable<Integer> {
                 + " %.1f img/s, peak RSS %d MiB, checkpoint %s%n", r.steps(), r.epochs(), r.lastLoss(), r.testMlp(),
                 r.testLinear(), r.imgPerSec(), PeakRss.mebibytes(), r.checkpoint());
         return r.interrupted() ? 130 : 0;
+    }
+
+    /** Refuses, before any work, every value outside its option's valid range. */
+    private void checkRanges() {
+        OptionRanges r = OptionRanges.of(spec);
+        data.checkRanges(r);
+        encoder.checkRanges(r);
+        compute.checkRanges(r);
+        r.atLeast("--batch", batch, 2).atLeast("--epochs", epochs, 1).atLeast("--max-steps", maxSteps, 0)
+                .positive("--lr", lr).atLeast("--warmup", warmup, 0).eachAtLeast("--milestones", milestones, 0)
+                .atLeast("--mixture", mixtureK, 0).positive("--mixture-tau", mixtureTau)
+                .between("--workers", workers, 1, OptionRanges.maxThreads(), "at most one per core")
+                .atLeast("--checkpoint-every", checkpointEvery, 0).atLeast("--eval-batches", evalBatches, 0)
+                .atLeast("--log-every", logEvery, 1).atLeast("--nonfinite-skips", nonFiniteSkips, 0)
+                .atLeast("--world-size", worldSize, 1).atLeast("--rank", rank, 0)
+                .atLeast("--dist-timeout", distTimeout, 1)
+                .between("--nproc", nproc, 0, OptionRanges.maxThreads(), "at most one process per core");
+        if (classes != null) {
+            r.atLeast("--classes", classes, 2);
+        }
+        if (rank >= worldSize) {
+            throw r.refuse("--rank", rank + " needs --world-size > " + rank);
+        }
+        checkOutput(r);
+    }
+
+    /** Makes sure {@code --output} is, or can become, a run directory: a usage error saying why not. */
+    private void checkOutput(OptionRanges r) {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw r.refuse("--output", output + " is an existing file, not a directory: give a run directory (new or"
+                    + " one to continue)");
+        }
+        try {
+            Files.createDirectories(output);
+        } catch (IOException e) {
+            throw r.refuse("--output", "cannot create the run directory " + output + " ("
+                    + FailureHandler.reason(e) + "): choose a place you can write to");
+        }
     }
 
     /**

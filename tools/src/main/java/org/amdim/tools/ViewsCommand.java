@@ -69,15 +69,9 @@ public final class ViewsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Png.ensureHeadless();
-        if (count < 1) {
-            throw new IllegalArgumentException("--count must be at least 1, got " + count);
-        }
-        if (scale < 0 || scale > 32) {
-            throw new IllegalArgumentException("--scale must lie in 0..32, got " + scale);
-        }
-        if (epoch < 0) {
-            throw new IllegalArgumentException("--epoch must be >= 0, got " + epoch);
-        }
+        OptionRanges ranges = OptionRanges.of(spec);
+        data.checkRanges(ranges);
+        ranges.atLeast("--count", count, 1).between("--scale", scale, 0, 32, "").atLeast("--epoch", epoch, 0);
         DatasetSpec ds = data.spec();
         AugmentationPreset preset = ds.preset();
         ImageDataset images = ds.open(true);

@@ -107,8 +107,8 @@ class CommandHelpAndErrorsTest {
 
     @Test
     void outOfRangeValuesAreFailuresNamingTheOption() {
-        assertFailure(CliRun.of("views", "--count", "0"), "--count");
-        assertFailure(CliRun.of("views", "--scale", "-1"), "--scale");
+        assertUsageError(CliRun.of("views", "--count", "0"), "--count");
+        assertUsageError(CliRun.of("views", "--scale", "-1"), "--scale");
         assertFailure(CliRun.of("views", "--synthetic-size", "1000", "--count", "1000"), "larger than 32768 pixels");
         assertFailure(CliRun.of("train", "--preset", "huge", "--max-steps", "1"), "--preset");
     }

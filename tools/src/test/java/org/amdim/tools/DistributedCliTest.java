@@ -15,7 +15,7 @@ class DistributedCliTest {
     void aRankWithoutAWorldIsAClearError(@TempDir Path dir) {
         CliRun r = CliRun.of("train", "--rank", "1", "--preset", "tiny", "--synthetic-size", "32", "--batch", "16",
                 "--max-steps", "1", "-o", dir.toString());
-        assertEquals(AmdimCli.EXIT_FAILURE, r.exitCode(), r.describe());
+        assertEquals(AmdimCli.EXIT_USAGE, r.exitCode(), r.describe());
         assertTrue(r.err().contains("--rank 1 needs --world-size"), r.describe());
         assertFalse(r.err().contains("\tat "), "no stack trace: " + r.describe());
     }

@@ -87,7 +87,8 @@ class PlotCommandTest {
     @Test
     void tooSmallAPictureIsRefused() throws IOException {
         writeMetrics();
-        CommandHelpAndErrorsTest.assertFailure(CliRun.of("plot", "--run", run.toString(), "--width", "10"), "--width");
+        CommandHelpAndErrorsTest.assertUsageError(CliRun.of("plot", "--run", run.toString(), "--width", "10"),
+                "--width");
     }
 
     private static int count(BufferedImage img, int y0, int y1, int rgb) {

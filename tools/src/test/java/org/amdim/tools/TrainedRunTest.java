@@ -110,6 +110,14 @@ class TrainedRunTest {
     }
 
     @Test
+    void exportIntoADirectorySaysSoWithoutTheTemporaryFilesName() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("export-dir"));
+        CliRun r = CliRun.of("export", "--checkpoint", run.toString(), "-o", dir.toString());
+        CommandHelpAndErrorsTest.assertFailure(r, dir.toAbsolutePath() + ": it is a directory");
+        assertFalse(r.err().contains(".tmp"), r.describe());
+    }
+
+    @Test
     void segmentOverlaysTheComponentMapsWithALegend() throws IOException {
         Path out = tmp.resolve("seg/segment.png");
         CliRun r = CliRun.of("segment", "--checkpoint", run.toString(), "--synthetic-size", "64", "--count", "3",

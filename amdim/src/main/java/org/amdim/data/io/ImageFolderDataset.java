@@ -141,12 +141,7 @@ public final class ImageFolderDataset implements ImageDataset {
      *     skipping) some files cannot be decoded; the message lists them
      */
     public static ImageFolderDataset open(Path root, Options options) throws IOException {
-        BinaryFiles.requireDirectory(root, "image folder");
-        List<Path> classDirs;
-        try (Stream<Path> s = Files.list(root)) {
-            classDirs = s.filter(Files::isDirectory).sorted((a, b) -> a.getFileName().toString()
-                    .compareTo(b.getFileName().toString())).toList();
-        }
+        List<Path> classDirs = classDirectories(root);
         if (classDirs.isEmpty()) {
             throw new DatasetFormatException(root, DatasetFormatException.NO_OFFSET,
                     "no class sub-folders (expected root/<class>/<image>)");
@@ -309,14 +304,39 @@ public final class ImageFolderDataset implements ImageDataset {
             ImageReader reader = readerFor(in, file);
             try {
                 reader.setInput(in, true, true);
+                // A corrupt or truncated JPEG body decodes "successfully" (grey or garbled blocks) with only a
+                // warning; such a file is as undecodable as one the reader refuses.
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
                 BufferedImage img = reader.read(0);
                 if (img == null) {
                     throw new IOException("decoder returned no image for " + file);
+                }
+                if (!warnings.isEmpty()) {
+                    throw new IOException("damaged image data in " + file + ": " + String.join("; ", warnings));
                 }
                 return img;
             } finally {
                 reader.dispose();
             }
+        }
+    }
+
+    /**
+     * The class names of an image folder, in label order, from its directory listing alone (nothing is decoded):
+     * for checking that two splits number their classes alike.
+     *
+     * @throws IOException when {@code root} is not a directory
+     */
+    public static List<String> classNames(Path root) throws IOException {
+        return classDirectories(root).stream().map(d -> d.getFileName().toString()).toList();
+    }
+
+    private static List<Path> classDirectories(Path root) throws IOException {
+        BinaryFiles.requireDirectory(root, "image folder");
+        try (Stream<Path> s = Files.list(root)) {
+            return s.filter(Files::isDirectory).sorted((a, b) -> a.getFileName().toString()
+                    .compareTo(b.getFileName().toString())).toList();
         }
     }
 

@@ -6,7 +6,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -235,11 +238,19 @@ public final class SafetensorsWriter {
         if (dir == null || file.getFileName() == null) {
             throw new IOException(target + ": not a file path");
         }
+        if (Files.isDirectory(file)) {
+            throw new IOException("cannot write " + file + ": it is a directory; give the path of the file to write");
+        }
         List<String> order = new ArrayList<>(tensors.keySet());
         order.sort(SafetensorsWriter::compareCodePoints);
         ByteBuffer head = header(order);
 
-        Path temp = createTemp(dir, file.getFileName().toString());
+        Path temp;
+        try {
+            temp = createTemp(dir, file.getFileName().toString());
+        } catch (IOException e) {
+            throw cannotWrite(file, e);
+        }
         try {
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 writeFully(channel, head);
@@ -263,9 +274,24 @@ public final class SafetensorsWriter {
             } catch (IOException e) {
                 t.addSuppressed(e);
             }
+            if (t instanceof IOException io) {
+                throw cannotWrite(file, io);
+            }
             throw t;
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * The failure named after the target, not the temporary file the user never asked for, with the reason the
+     * system gave ("No space left on device", "Permission denied", ...).
+     */
+    private static IOException cannotWrite(Path target, IOException e) {
+        String reason = e instanceof FileSystemException fs && fs.getReason() != null ? fs.getReason()
+                : e instanceof NoSuchFileException ? "its directory does not exist"
+                : e instanceof AccessDeniedException ? "permission denied"
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new IOException("cannot write " + target + ": " + reason, e);
     }
 
     /** Builds the 8-byte length plus the padded JSON header. */

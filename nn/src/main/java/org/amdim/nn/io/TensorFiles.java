@@ -1,7 +1,9 @@
 package org.amdim.nn.io;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -66,7 +68,30 @@ public final class TensorFiles {
      */
     public static NamedTensors load(Path path) throws IOException {
         try (SafetensorsFile file = SafetensorsFile.open(path)) {
+            verifyChecksum(path, file);
             return load(file, file.names());
+        }
+    }
+
+    /**
+     * Checks the tensor data against the {@link DataChecksum} in the metadata, where the writer stored one
+     * ({@link #saveWithChecksum}); files without it (from other tools) are taken as they are.
+     *
+     * @throws SafetensorsFormatException naming the file when the bytes do not match
+     */
+    private static void verifyChecksum(Path path, SafetensorsFile file) throws SafetensorsFormatException {
+        String stored = file.metadata().get(DataChecksum.KEY);
+        if (stored == null) {
+            return;
+        }
+        Map<String, MemorySegment> data = new LinkedHashMap<>();
+        for (String name : file.names()) {
+            data.put(name, file.data(name));
+        }
+        String actual = DataChecksum.of(data);
+        if (!actual.equals(stored)) {
+            throw new SafetensorsFormatException(path, "the tensor data does not match its checksum ("
+                    + DataChecksum.KEY + " " + stored + ", computed " + actual + "): the file is damaged");
         }
     }
 
@@ -90,14 +115,34 @@ public final class TensorFiles {
      * sorted in the file, as the reference files are.
      */
     public static void save(Path path, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+        save(path, tensors, metadata, false);
+    }
+
+    /**
+     * Like {@link #save}, and stores a {@link DataChecksum} of the tensor data in the metadata, which
+     * {@link #load(Path)} verifies: for checkpoints, whose damage would otherwise go unnoticed.
+     */
+    public static void saveWithChecksum(Path path, Map<String, Tensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        save(path, tensors, metadata, true);
+    }
+
+    private static void save(Path path, Map<String, Tensor> tensors, Map<String, String> metadata, boolean checksum)
+            throws IOException {
         SafetensorsWriter writer = new SafetensorsWriter();
         metadata.forEach(writer::metadata);
         // Host copies live in the scope until the writer has written their bytes.
         try (var scope = TensorScope.open()) {
+            Map<String, MemorySegment> data = new LinkedHashMap<>();
             for (var e : tensors.entrySet()) {
                 Tensor t = e.getValue();
                 Tensor host = t.device().equals(Device.CPU) && t.isContiguous() ? t : t.to(Device.CPU).contiguous();
-                writer.add(e.getKey(), toSafetensors(host.dtype()), host.shape(), host.dataSegment());
+                MemorySegment bytes = host.dataSegment();
+                data.put(e.getKey(), bytes);
+                writer.add(e.getKey(), toSafetensors(host.dtype()), host.shape(), bytes);
+            }
+            if (checksum) {
+                writer.metadata(DataChecksum.KEY, DataChecksum.of(data));
             }
             writer.write(path);
         }

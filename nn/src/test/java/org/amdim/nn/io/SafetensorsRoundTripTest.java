@@ -287,12 +287,18 @@ class SafetensorsRoundTripTest {
         Files.createDirectory(blocker);
         Files.writeString(blocker.resolve("inside"), "x");
         SafetensorsWriter ok = new SafetensorsWriter().add("w", new float[] {1}, 1);
-        assertThrows(IOException.class, () -> ok.write(blocker));
+        IOException intoDirectory = assertThrows(IOException.class, () -> ok.write(blocker));
+        // Named after the target, with what is wrong; never after the internal temporary file.
+        assertTrue(intoDirectory.getMessage().contains(blocker + ": it is a directory"), intoDirectory.getMessage());
         assertTrue(Files.isDirectory(blocker));
         assertEquals(List.of("blocked.safetensors", "ckpt.safetensors"), dirListing());
 
         // Fails before anything is created: no such directory.
-        assertThrows(IOException.class, () -> ok.write(dir.resolve("missing/x.safetensors")));
+        Path missing = dir.resolve("missing/x.safetensors");
+        IOException noDirectory = assertThrows(IOException.class, () -> ok.write(missing));
+        // Every write failure (a full disk too) names the target and the system's reason, not the temporary file.
+        assertEquals("cannot write " + missing.toAbsolutePath() + ": its directory does not exist",
+                noDirectory.getMessage());
         assertEquals(List.of("blocked.safetensors", "ckpt.safetensors"), dirListing());
 
         // And the old file is still a valid one.
