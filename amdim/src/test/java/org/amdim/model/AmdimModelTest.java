@@ -43,6 +43,14 @@ class AmdimModelTest {
         return name.contains(".bn1.bn.") || name.contains(".bn_hid.bn.") || name.contains("layer_list.4.bn.");
     }
 
+    /**
+     * The parameters whose true gradient is 0 (README: the heads' shortcut biases feed a train-mode batch norm), so
+     * that their float32 gradient is rounding noise, different on every kernel.
+     */
+    private static boolean noiseOnly(String name) {
+        return name.endsWith(".shortcut.bias");
+    }
+
     private static Adam referenceAdam(AmdimModel model) {
         return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(EPS));
     }
@@ -136,6 +144,18 @@ class AmdimModelTest {
                 continue;
             }
             assertNotNull(grad, name + " has a gradient");
+            if (noiseOnly(name)) {
+                // Rounding noise: compared by size only, against the rounding error allowed on any gradient here
+                // (abs 1e-4·largest). Its difference from the stored noise means nothing; a true (non-cancelled)
+                // shift gradient would be of the order of the other gradients.
+                double size = Close.maxAbs(grad);
+                double ratio = size / (1e-4 * largest);
+                System.out.printf("[check] %-60s noise %.3e  err/tol %.3f%n", prefix + "grad." + name, size, ratio);
+                assertTrue(ratio <= 1, name + ": noise-only gradient " + size + " above 1e-4 of the largest");
+                worst = Math.max(worst, ratio);
+                grad.close();
+                continue;
+            }
             worst = Math.max(worst, Close.check(prefix + "grad." + name, grad, grads.get(name), 1e-4 * largest, 1e-4));
             grad.close();
         }
@@ -152,8 +172,11 @@ class AmdimModelTest {
      * <p>One allowance: where Adam's first step is in its eps regime ({@code |g| ≈ eps}), the update
      * {@code lr·ĝ/(|ĝ| + eps)} (ĝ = g + wd·p) amplifies the small gradient difference that the gradient check
      * already accepted. There the tolerance grows by exactly the update difference that this gradient difference
-     * causes, {@code lr·eps·|ĝ − ĝ_ref| / ((|ĝ| + eps)(|ĝ_ref| + eps))}; how many elements needed it is printed and
-     * bounded.
+     * causes, {@code lr·eps·|ĝ − ĝ_ref| / ((|ĝ| + eps)(|ĝ_ref| + eps))}; how many elements needed it is printed.
+     * It is granted only where it can be needed: where the difference the gradient check allows for that element
+     * (gradTol) can move the update by more than 1e-6, i.e. {@code |ĝ_ref| ≤ √(lr·eps·gradTol/1e-6)} (≈ 1.3e-5 for
+     * the largest gradTol here). That replaces a cap of 3 such elements, a count taken from one machine: how many
+     * elements cross 1e-6 depends on the kernels' rounding, while which elements may cross it does not.
      */
     private static void checkAfterStep(String prefix, NamedTensors ref, AmdimModel model, Map<String, Tensor> before) {
         Map<String, Tensor> after = ref.withPrefix(prefix + "after.");
@@ -161,6 +184,7 @@ class AmdimModelTest {
         Map<String, Tensor> refGrads = ref.withPrefix(prefix + "grad.");
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Tensor> state = model.stateDict();
+        double largestGrad = refGrads.values().stream().mapToDouble(Close::maxAbs).max().orElseThrow();
         assertEquals(new TreeSet<>(after.keySet()), new TreeSet<>(state.keySet()));
         double worst = 0;
         int fragileElements = 0;
@@ -182,6 +206,12 @@ class AmdimModelTest {
                 }
                 Tensor mask = fragile.get(name);
                 boolean[] isFragile = mask == null ? new boolean[got.length] : mask.ne(0).toBooleanArray();
+                if (noiseOnly(name)) {
+                    // The direction of every element's step is sign(noise + wd·p), and noise up to the gradient
+                    // check's 1e-4·largest (8e-5) outweighs wd·|p| ≤ 1e-5 everywhere: all of them are fragile on
+                    // some kernel, not only the ones the original's rounding happened to mark.
+                    java.util.Arrays.fill(isFragile, true);
+                }
                 double[] g = params.containsKey(name) ? params.get(name).grad().toDoubleArray() : null;
                 double[] gRef = params.containsKey(name) ? refGrads.get(name).toDoubleArray() : null;
                 double tensorWorst = 0;
@@ -197,7 +227,11 @@ class AmdimModelTest {
                     if (err > tol && g != null) {
                         double a = g[i] + WEIGHT_DECAY * start[i];
                         double b = gRef[i] + WEIGHT_DECAY * start[i];
-                        if (Math.signum(a) == Math.signum(b)) {
+                        // Only where the gradient check's own allowance for this element, gradTol, can move the
+                        // update by more than the 1e-6: lr·eps·gradTol/|ĝ|² > 1e-6 needs |ĝ| below the limit.
+                        double gradTol = 1e-4 * largestGrad + 1e-4 * Math.abs(gRef[i]);
+                        double epsRegimeLimit = Math.sqrt(LR * EPS * gradTol / 1e-6);
+                        if (Math.signum(a) == Math.signum(b) && Math.abs(b) <= epsRegimeLimit) {
                             tol += LR * EPS * Math.abs(a - b) / ((Math.abs(a) + EPS) * (Math.abs(b) + EPS));
                             epsRegime++;
                             System.out.printf("[check] %-60s eps-regime element %d: |g| %.3e vs %.3e, err %.3e, tol %.3e%n",
@@ -206,7 +240,7 @@ class AmdimModelTest {
                     }
                     tensorWorst = Math.max(tensorWorst, err / tol);
                 }
-                if (mask != null) {
+                if (mask != null || noiseOnly(name)) {
                     System.out.printf("[check] %-60s max |after-before| %.4e (limit %.4e)%n",
                             prefix + "after." + name + " (fragile)", maxStep, 1.001 * LR);
                     assertTrue(maxStep <= 1.001 * LR, name + ": fragile step " + maxStep);
@@ -216,7 +250,6 @@ class AmdimModelTest {
             }
         }
         assertTrue(fragileElements >= 55, "fragile elements: " + fragileElements);
-        assertTrue(epsRegime <= 3, "elements needing the eps-regime allowance: " + epsRegime);
         System.out.printf("[check] %-60s worst err/tol %.3f (abs 1e-6), %d fragile, %d eps-regime elements%n",
                 prefix + "after.* (all)", worst, fragileElements, epsRegime);
     }
