@@ -112,10 +112,16 @@ class AmdimModelTest {
                             5e-5 * Close.maxAbs(expected), 0);
                 }
             }
-            Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"),
-                    1e-5 * Close.maxAbs(out.get("lgt_glb_mlp")), 0);
-            Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"),
-                    1e-5 * Close.maxAbs(out.get("lgt_glb_lin")), 0);
+            // The logits are computed from r1, a train-mode encoder output held to 5e-5·maxabs above, not from
+            // exact inputs as in the evaluator file (README: 1e-5·maxabs there): they get r1's relative allowance.
+            // (At 1e-5 they came within 0.42 of it here, on a 2.4x margin.)
+            double mlpTol = 5e-5 * Close.maxAbs(out.get("lgt_glb_mlp"));
+            double linTol = 5e-5 * Close.maxAbs(out.get("lgt_glb_lin"));
+            Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"), mlpTol, 0);
+            Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"), linTol, 0);
+            // Accuracies are compared exactly: no row's two largest logits are within twice the allowance.
+            assertTrue(minTopTwoGap(out.get("lgt_glb_mlp")) > 2 * mlpTol, "an mlp argmax is decided by rounding");
+            assertTrue(minTopTwoGap(out.get("lgt_glb_lin")) > 2 * linTol, "a lin argmax is decided by rounding");
             Tensor labels2 = Tensor.cat(List.of(ref.get("labels"), ref.get("labels")), 0);
             assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_mlp"), labels2), step.accMlp());
             assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_lin"), labels2), step.accLin());
@@ -125,6 +131,28 @@ class AmdimModelTest {
         checkGradients(prefix, ref, model);
         adam.step();
         checkAfterStep(prefix, ref, model, before);
+    }
+
+    /** The smallest gap, over the rows, between a row's largest and second-largest logit. */
+    private static double minTopTwoGap(Tensor logits) {
+        long[] shape = logits.shape();
+        double[] v = logits.toDoubleArray();
+        double min = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < shape[0]; r++) {
+            double first = Double.NEGATIVE_INFINITY;
+            double second = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < shape[1]; c++) {
+                double x = v[(int) (r * shape[1] + c)];
+                if (x > first) {
+                    second = first;
+                    first = x;
+                } else if (x > second) {
+                    second = x;
+                }
+            }
+            min = Math.min(min, first - second);
+        }
+        return min;
     }
 
     private static void checkGradients(String prefix, NamedTensors ref, AmdimModel model) {
