@@ -43,6 +43,14 @@ class AmdimModelTest {
         return name.contains(".bn1.bn.") || name.contains(".bn_hid.bn.") || name.contains("layer_list.4.bn.");
     }
 
+    /**
+     * The parameters whose true gradient is 0 (README: the heads' shortcut biases feed a train-mode batch norm), so
+     * that their float32 gradient is rounding noise, different on every kernel.
+     */
+    private static boolean noiseOnly(String name) {
+        return name.endsWith(".shortcut.bias");
+    }
+
     private static Adam referenceAdam(AmdimModel model) {
         return new Adam(model.paramGroups(LR, WEIGHT_DECAY), Adam.Options.adam().withBetas(0.8, 0.999).withEps(EPS));
     }
@@ -104,10 +112,16 @@ class AmdimModelTest {
                             5e-5 * Close.maxAbs(expected), 0);
                 }
             }
-            Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"),
-                    1e-5 * Close.maxAbs(out.get("lgt_glb_mlp")), 0);
-            Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"),
-                    1e-5 * Close.maxAbs(out.get("lgt_glb_lin")), 0);
+            // The logits are computed from r1, a train-mode encoder output held to 5e-5·maxabs above, not from
+            // exact inputs as in the evaluator file (README: 1e-5·maxabs there): they get r1's relative allowance.
+            // (At 1e-5 they came within 0.42 of it here, on a 2.4x margin.)
+            double mlpTol = 5e-5 * Close.maxAbs(out.get("lgt_glb_mlp"));
+            double linTol = 5e-5 * Close.maxAbs(out.get("lgt_glb_lin"));
+            Close.check(prefix + "step out.lgt_glb_mlp", step.logits().mlp(), out.get("lgt_glb_mlp"), mlpTol, 0);
+            Close.check(prefix + "step out.lgt_glb_lin", step.logits().lin(), out.get("lgt_glb_lin"), linTol, 0);
+            // Accuracies are compared exactly: no row's two largest logits are within twice the allowance.
+            assertTrue(minTopTwoGap(out.get("lgt_glb_mlp")) > 2 * mlpTol, "an mlp argmax is decided by rounding");
+            assertTrue(minTopTwoGap(out.get("lgt_glb_lin")) > 2 * linTol, "a lin argmax is decided by rounding");
             Tensor labels2 = Tensor.cat(List.of(ref.get("labels"), ref.get("labels")), 0);
             assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_mlp"), labels2), step.accMlp());
             assertEquals(ClassifierLoss.accuracy(out.get("lgt_glb_lin"), labels2), step.accLin());
@@ -117,6 +131,28 @@ class AmdimModelTest {
         checkGradients(prefix, ref, model);
         adam.step();
         checkAfterStep(prefix, ref, model, before);
+    }
+
+    /** The smallest gap, over the rows, between a row's largest and second-largest logit. */
+    private static double minTopTwoGap(Tensor logits) {
+        long[] shape = logits.shape();
+        double[] v = logits.toDoubleArray();
+        double min = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < shape[0]; r++) {
+            double first = Double.NEGATIVE_INFINITY;
+            double second = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < shape[1]; c++) {
+                double x = v[(int) (r * shape[1] + c)];
+                if (x > first) {
+                    second = first;
+                    first = x;
+                } else if (x > second) {
+                    second = x;
+                }
+            }
+            min = Math.min(min, first - second);
+        }
+        return min;
     }
 
     private static void checkGradients(String prefix, NamedTensors ref, AmdimModel model) {
@@ -136,6 +172,18 @@ class AmdimModelTest {
                 continue;
             }
             assertNotNull(grad, name + " has a gradient");
+            if (noiseOnly(name)) {
+                // Rounding noise: compared by size only, against the rounding error allowed on any gradient here
+                // (abs 1e-4·largest). Its difference from the stored noise means nothing; a true (non-cancelled)
+                // shift gradient would be of the order of the other gradients.
+                double size = Close.maxAbs(grad);
+                double ratio = size / (1e-4 * largest);
+                System.out.printf("[check] %-60s noise %.3e  err/tol %.3f%n", prefix + "grad." + name, size, ratio);
+                assertTrue(ratio <= 1, name + ": noise-only gradient " + size + " above 1e-4 of the largest");
+                worst = Math.max(worst, ratio);
+                grad.close();
+                continue;
+            }
             worst = Math.max(worst, Close.check(prefix + "grad." + name, grad, grads.get(name), 1e-4 * largest, 1e-4));
             grad.close();
         }
@@ -152,8 +200,11 @@ class AmdimModelTest {
      * <p>One allowance: where Adam's first step is in its eps regime ({@code |g| ≈ eps}), the update
      * {@code lr·ĝ/(|ĝ| + eps)} (ĝ = g + wd·p) amplifies the small gradient difference that the gradient check
      * already accepted. There the tolerance grows by exactly the update difference that this gradient difference
-     * causes, {@code lr·eps·|ĝ − ĝ_ref| / ((|ĝ| + eps)(|ĝ_ref| + eps))}; how many elements needed it is printed and
-     * bounded.
+     * causes, {@code lr·eps·|ĝ − ĝ_ref| / ((|ĝ| + eps)(|ĝ_ref| + eps))}; how many elements needed it is printed.
+     * It is granted only where it can be needed: where the difference the gradient check allows for that element
+     * (gradTol) can move the update by more than 1e-6, i.e. {@code |ĝ_ref| ≤ √(lr·eps·gradTol/1e-6)} (≈ 1.3e-5 for
+     * the largest gradTol here). That replaces a cap of 3 such elements, a count taken from one machine: how many
+     * elements cross 1e-6 depends on the kernels' rounding, while which elements may cross it does not.
      */
     private static void checkAfterStep(String prefix, NamedTensors ref, AmdimModel model, Map<String, Tensor> before) {
         Map<String, Tensor> after = ref.withPrefix(prefix + "after.");
@@ -161,6 +212,7 @@ class AmdimModelTest {
         Map<String, Tensor> refGrads = ref.withPrefix(prefix + "grad.");
         Map<String, Tensor> params = model.namedParameters();
         Map<String, Tensor> state = model.stateDict();
+        double largestGrad = refGrads.values().stream().mapToDouble(Close::maxAbs).max().orElseThrow();
         assertEquals(new TreeSet<>(after.keySet()), new TreeSet<>(state.keySet()));
         double worst = 0;
         int fragileElements = 0;
@@ -182,6 +234,12 @@ class AmdimModelTest {
                 }
                 Tensor mask = fragile.get(name);
                 boolean[] isFragile = mask == null ? new boolean[got.length] : mask.ne(0).toBooleanArray();
+                if (noiseOnly(name)) {
+                    // The direction of every element's step is sign(noise + wd·p), and noise up to the gradient
+                    // check's 1e-4·largest (8e-5) outweighs wd·|p| ≤ 1e-5 everywhere: all of them are fragile on
+                    // some kernel, not only the ones the original's rounding happened to mark.
+                    java.util.Arrays.fill(isFragile, true);
+                }
                 double[] g = params.containsKey(name) ? params.get(name).grad().toDoubleArray() : null;
                 double[] gRef = params.containsKey(name) ? refGrads.get(name).toDoubleArray() : null;
                 double tensorWorst = 0;
@@ -197,7 +255,11 @@ class AmdimModelTest {
                     if (err > tol && g != null) {
                         double a = g[i] + WEIGHT_DECAY * start[i];
                         double b = gRef[i] + WEIGHT_DECAY * start[i];
-                        if (Math.signum(a) == Math.signum(b)) {
+                        // Only where the gradient check's own allowance for this element, gradTol, can move the
+                        // update by more than the 1e-6: lr·eps·gradTol/|ĝ|² > 1e-6 needs |ĝ| below the limit.
+                        double gradTol = 1e-4 * largestGrad + 1e-4 * Math.abs(gRef[i]);
+                        double epsRegimeLimit = Math.sqrt(LR * EPS * gradTol / 1e-6);
+                        if (Math.signum(a) == Math.signum(b) && Math.abs(b) <= epsRegimeLimit) {
                             tol += LR * EPS * Math.abs(a - b) / ((Math.abs(a) + EPS) * (Math.abs(b) + EPS));
                             epsRegime++;
                             System.out.printf("[check] %-60s eps-regime element %d: |g| %.3e vs %.3e, err %.3e, tol %.3e%n",
@@ -206,7 +268,7 @@ class AmdimModelTest {
                     }
                     tensorWorst = Math.max(tensorWorst, err / tol);
                 }
-                if (mask != null) {
+                if (mask != null || noiseOnly(name)) {
                     System.out.printf("[check] %-60s max |after-before| %.4e (limit %.4e)%n",
                             prefix + "after." + name + " (fragile)", maxStep, 1.001 * LR);
                     assertTrue(maxStep <= 1.001 * LR, name + ": fragile step " + maxStep);
@@ -216,7 +278,6 @@ class AmdimModelTest {
             }
         }
         assertTrue(fragileElements >= 55, "fragile elements: " + fragileElements);
-        assertTrue(epsRegime <= 3, "elements needing the eps-regime allowance: " + epsRegime);
         System.out.printf("[check] %-60s worst err/tol %.3f (abs 1e-6), %d fragile, %d eps-regime elements%n",
                 prefix + "after.* (all)", worst, fragileElements, epsRegime);
     }

@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -164,11 +163,18 @@ class EncoderReferenceTest {
         for (Tensor g : expected.values()) {
             largest = Math.max(largest, maxAbs(g));
         }
-        Set<String> noise = new HashSet<>(List.of("rkhs_block_5.shortcut.bias", "rkhs_block_7.shortcut.bias"));
+        // The shortcut biases feed a train-mode batch norm: their true gradient is 0, their values rounding noise.
+        // The degenerate grad objective leaves more tensors dominated by noise (README, metadata notes); they need
+        // no exception: grad's abs 4e-4 is its rounding allowance (1e-4 of its largest value, 4), and their
+        // values are either far below it (so the check is one of size, at that allowance) or a weak but real
+        // signal that both computations give (layer_list.0.conv.weight: 6.69e-3). Held to 10 times the stored
+        // noise instead, as before, they depended on the original's kernels: rkhs_block_7.shortcut.bias is stored
+        // as 5e-11.
+        Set<String> noise = Set.of("rkhs_block_5.shortcut.bias", "rkhs_block_7.shortcut.bias");
         if (kind.equals("grad")) {
-            // The degenerate objective leaves many tensors with float32 rounding noise only (README, metadata).
-            noise.addAll(EncoderReference.notesList(ref, "float64_check", variant.isEmpty() ? "init" : "pert",
-                    "grad noise-dominated tensors"));
+            List<String> listed = EncoderReference.notesList(ref, "float64_check", variant.isEmpty() ? "init"
+                    : "pert", "grad noise-dominated tensors");
+            assertTrue(listed.containsAll(noise), "the notes name the shortcut biases as noise: " + listed);
         }
         List<String> withoutGradient = new ArrayList<>();
         for (var e : params.entrySet()) {
@@ -182,11 +188,17 @@ class EncoderReferenceTest {
                 continue;
             }
             if (noise.contains(name)) {
-                double bound = 10 * maxAbs(want);
+                // Rounding noise (the true value is 0): checked by size against the rounding error allowed on
+                // every gradient of this set, 1e-4 of the largest (4e-4 for grad, whose largest is 4). Not against
+                // the stored noise: that is the original's rounding on its kernels (grad.rkhs_block_7.shortcut.bias
+                // is 5e-11 there), and how large the noise comes out depends on the summation order (bn_out's
+                // channels-last kernels give about 40 times what its row-major ones give, see EmbeddingHead). A
+                // real shift gradient is of the order of the other gradients.
+                double bound = 1e-4 * largest;
                 double worst = maxAbs(got);
-                EncoderReference.record(size + "x " + kind + " noise-only (|g| <= 10*maxabs)", worst / bound);
-                assertTrue(worst <= bound, what + ": noise-only gradient " + worst + " exceeds 10x the stored "
-                        + maxAbs(want));
+                EncoderReference.record(size + "x " + kind + " noise-only (|g| <= 1e-4*largest)", worst / bound);
+                assertTrue(worst <= bound, what + ": noise-only gradient " + worst + " exceeds 1e-4 of the largest "
+                        + largest);
             } else if (kind.equals("gradw")) {
                 assertClose(size + "x gradw (1e-4*largest + rel 1e-4)", what, got, want, 1e-4 * largest, 1e-4);
             } else {

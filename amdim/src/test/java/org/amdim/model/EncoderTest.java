@@ -142,7 +142,9 @@ class EncoderTest {
             Features a = encoder.encode(x);
             encoder.to(MemoryFormat.CHANNELS_LAST);
             Features b = encoder.encode(x);
-            assertArrayEquals(a.r7().toFloatArray(), b.r7().toFloatArray(), 1e-4f, "same values in both formats");
+            // Two float32 kernels for the same function: the eval-mode output allowance of the reference checks
+            // (README: 1e-5·maxabs; conv sums of at most 32·3·3 = 288 terms, √288·u ≈ 1e-6 of their scale).
+            Close.check("r7 channels-last vs row-major", b.r7(), a.r7(), 1e-5 * Close.maxAbs(a.r7()), 0);
         }
     }
 

@@ -65,6 +65,10 @@ class MixtureHeadsTest {
                 plainAb = ab.loss().item();
                 plainBa = ba.loss().item();
             }
+            // Two code paths for the same mean of 5·49 log-softmax terms over 4·49 + 1 scores each, in float32: a
+            // logsumexp of n = 197 terms is off by about √n·u = 8e-7 (absolute, rounding as a random walk), i.e.
+            // 5e-8 of the objective (≈ 17). Relative 1e-6 (9 ulp of 17) leaves a factor 20 and still fails on any
+            // wrong or missing term (one of the 245 terms is 4e-3 of the mean).
             for (double tau : new double[] {0.3, 1.0, 7.0}) {
                 Close.checkScalar("k=1 objective = -1t7 direction (tau " + tau + ")",
                         MixtureHeads.objective(ca, r7b, CLIP, tau).item(), -plainAb, 1e-6);

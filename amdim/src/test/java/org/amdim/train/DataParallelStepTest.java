@@ -4,7 +4,9 @@ import org.amdim.tensor.distributed.RankProcesses;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.amdim.model.AmdimModel;
 import org.amdim.model.StepOutput;
@@ -21,6 +23,31 @@ import org.junit.jupiter.api.io.TempDir;
  * loss, the same averaged gradients at every step (the NCE over the global batch included), identical replicas.
  */
 class DataParallelStepTest {
+    /**
+     * Allowed difference of one gradient element, relative to the scale of its layer's gradient (the largest
+     * |element| over the layer's weight and bias gradients). The two runs compute the same sums in different orders
+     * and on different kernels (one backward on the concatenated batch against two averaged per-shard ones), so
+     * they differ by float32 rounding only. Each gradient element comes out of a backward pass about D = 12 layers
+     * deep (NCE, head, nine trunk layers), each a reduction of up to m = 2 views · 16 images · 30·30 positions =
+     * 28 800 terms; rounding errors that accumulate like a random walk give a relative error of about
+     * D·√m·u = 12 · 170 · 6e-8 = 1.2e-4 per run (u = 2^-24), √2 times that between two independent runs: 2e-4.
+     * The layer's scale, not the tensor's own, because a bias gradient is the same reduction as its weight
+     * gradient without the inputs' weighting and can cancel to far below the terms that set its rounding: the
+     * final head's {@code bn_out} bias gradient is about 1e-3 of its weight gradient (the NCE is nearly invariant
+     * to a shift of the 7×7 targets), and relative to its own size it was within 7% of failing on a capped
+     * oneDNN. A real defect moves gradients by far more than 2e-4 of their layer's scale: not averaging the ranks'
+     * gradients halves them, a flipped sign doubles the difference, local instead of global negatives changes the
+     * NCE loss by over 1% (see {@link #controlLocalNegatives}).
+     */
+    private static final double ELEMENT_TOLERANCE = 2e-4;
+    /**
+     * Allowed relative 2-norm distance between all gradients of the two runs: the root-mean-square form of the
+     * same estimate, D·√m·u = 1.2e-4, rounded down to 1e-4. It catches an error that is small everywhere, below
+     * the element-wise allowance, but systematic. (It was 1e-5, fitted to one machine: a capped oneDNN (AVX2 or
+     * SSE4.1 kernels) gives 1.1e-5 with nothing wrong.)
+     */
+    private static final double DISTANCE_TOLERANCE = 1e-4;
+
     @Test
     void averagedGradientsEqualTheSingleProcessGradients(@TempDir Path dir) throws Exception {
         List<RankProcesses.Result> rs = RankProcesses.run(DataParallelWorker.class, 2, 90, dir, dir.toString());
@@ -47,6 +74,7 @@ class DataParallelStepTest {
             List<Tensor> x1 = List.of(in[0].narrow(0, 0, n), in[0].narrow(0, n, n));
             List<Tensor> x2 = List.of(in[1].narrow(0, 0, n), in[1].narrow(0, n, n));
             int checked = 0;
+            int noise = 0;
             double diff2 = 0;
             double norm2 = 0;
             for (int k = 0; k < DataParallelWorker.STEPS; k++) {
@@ -59,39 +87,52 @@ class DataParallelStepTest {
                     assertEquals(loss, rank0.get("loss" + k).item(), 1e-5 * Math.abs(loss), "loss of step " + k);
                     double g2l = out.lossG2l().item();
                     assertEquals(g2l, rank0.get("g2l" + k).item(), 1e-5 * Math.abs(g2l), "NCE loss of step " + k);
-                    double global = 0;
-                    for (Tensor p : model.parameters()) {
-                        Tensor g = p.grad();
+                    Map<String, Double> scales = new HashMap<>();
+                    for (var e : model.namedParameters().entrySet()) {
+                        Tensor g = e.getValue().grad();
                         if (g != null) {
-                            global = Math.max(global, g.abs().max().item());
+                            scales.merge(module(e.getKey()), maxAbs(g.toFloatArray()), Math::max);
                         }
                     }
                     for (var e : model.namedParameters().entrySet()) {
                         Tensor g = e.getValue().grad();
                         String key = "grad" + k + "." + e.getKey();
                         assertEquals(g != null, rank0.contains(key), key);
-                        if (g != null) {
-                            float[] want = g.toFloatArray();
-                            float[] got = rank0.get(key).toFloatArray();
-                            double scale = 0;
-                            for (float v : want) {
-                                scale = Math.max(scale, Math.abs(v));
-                            }
-                            // Relative to the tensor; gradients that are rounding noise around 0 (the biases
-                            // just before a batch norm: about 1e-5 of the largest gradient) only to that level.
-                            double tol = scale > 1e-3 * global ? 2e-4 * scale : 2e-5 * global;
-                            assertArrayEquals(want, got, (float) tol, key);
-                            diff2 += squaredDiff(want, got);
-                            norm2 += squaredDiff(want, new float[want.length]);
-                            checked++;
+                        if (g == null) {
+                            continue;
                         }
+                        float[] want = g.toFloatArray();
+                        float[] got = rank0.get(key).toFloatArray();
+                        // Noise-only gradients (true value 0) are compared by size only: each run's rounding
+                        // noise may be no larger than the rounding error allowed on a gradient of the same layer.
+                        // A true shift gradient would be of the order of the layer's scale, 5000 times more.
+                        double tol = ELEMENT_TOLERANCE * scales.get(module(e.getKey()));
+                        if (noiseOnly(e.getKey())) {
+                            double worst = Math.max(maxAbs(want), maxAbs(got));
+                            System.out.printf("[check] step %d %-55s noise %.3e, limit %.3e (ratio %.3f)%n", k,
+                                    e.getKey(), worst, tol, worst / tol);
+                            assertTrue(worst <= tol, key + ": noise-only gradient " + worst + " above " + tol);
+                            noise++;
+                            continue;
+                        }
+                        double err = maxAbsDiff(want, got);
+                        System.out.printf("[check] step %d %-55s max err %.3e, limit %.3e (err/tol %.3f)%n", k,
+                                e.getKey(), err, tol, tol == 0 ? (err == 0 ? 0 : Double.POSITIVE_INFINITY)
+                                        : err / tol);
+                        assertArrayEquals(want, got, (float) tol, key);
+                        diff2 += squaredDiff(want, got);
+                        norm2 += squaredDiff(want, new float[want.length]);
+                        checked++;
                     }
                     sgd.step();
                 }
             }
             assertTrue(checked > 30, "gradients compared: " + checked);
-            assertTrue(Math.sqrt(diff2 / norm2) < 1e-5, "relative distance of all gradients "
-                    + Math.sqrt(diff2 / norm2));
+            assertEquals(2 * DataParallelWorker.STEPS, noise, "noise-only gradients checked by magnitude");
+            double distance = Math.sqrt(diff2 / norm2);
+            System.out.printf("[check] relative distance of all gradients %.3e (limit %.1e)%n", distance,
+                    DISTANCE_TOLERANCE);
+            assertTrue(distance < DISTANCE_TOLERANCE, "relative distance of all gradients " + distance);
         }
         assertEquals(live, Tensor.liveHandles(), "the reference leaves no native tensors behind");
     }
@@ -118,6 +159,36 @@ class DataParallelStepTest {
         }
         assertTrue(Math.abs(mean - distributedLoss) > 1e-2 * Math.abs(distributedLoss),
                 "local negatives give " + mean + ", the global batch " + distributedLoss);
+    }
+
+    /**
+     * The parameters whose true gradient is 0: the embedding heads' shortcut biases add a per-channel constant that
+     * the train-mode {@code bn_out} right after removes again. Their float32 values are rounding noise, different
+     * on every kernel (on an AVX2 EPYC −3.1e-5 in one run, 1.4e-5 in the other).
+     */
+    private static boolean noiseOnly(String name) {
+        return name.endsWith(".shortcut.bias");
+    }
+
+    /** The module a parameter belongs to: its name without the last component. */
+    private static String module(String parameter) {
+        return parameter.substring(0, parameter.lastIndexOf('.'));
+    }
+
+    private static double maxAbs(float[] a) {
+        double m = 0;
+        for (float v : a) {
+            m = Math.max(m, Math.abs(v));
+        }
+        return m;
+    }
+
+    private static double maxAbsDiff(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) {
+            m = Math.max(m, Math.abs((double) a[i] - b[i]));
+        }
+        return m;
     }
 
     private static double squaredDiff(float[] a, float[] b) {

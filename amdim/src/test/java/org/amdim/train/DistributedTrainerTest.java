@@ -103,15 +103,30 @@ class DistributedTrainerTest {
             // Adam moves every element by about lr per step whatever the gradient's size, so an element whose
             // gradient is rounding noise (e.g. a bias just before a batch norm) may move the other way in the two
             // runs: elementwise only that bound holds; the distance between the runs must be small next to the
-            // distance travelled.
+            // distance travelled. The limit 0.05 on that ratio, without the noise-only elements, leaves room for
+            // about 60 of the 95 620 elements to step the other way (2·√(60/95 620) = 0.05): elements whose
+            // gradient happens to be within rounding of 0 at some step, which no kernel-independent bound can
+            // exclude (none do on the kernels tried: the ratio is 6e-6 to 4e-5). A real defect (replicas that
+            // drift apart, local negatives) changes the direction of most elements' steps.
             double diff2 = 0;
             double moved2 = 0;
+            int noiseElements = 0;
+            long elements = 0;
             try (var a = CheckpointStore.load(ckpt3)) {
                 for (var e : model.namedParameters().entrySet()) {
                     float[] want = e.getValue().toFloatArray();
                     float[] got = a.model().get(e.getKey()).toFloatArray();
                     float[] start = init.get(e.getKey());
                     assertArrayEquals(want, got, (float) (3 * lrSum), "parameter " + e.getKey());
+                    elements += want.length;
+                    if (e.getKey().endsWith(".shortcut.bias")) {
+                        // Noise-only gradients (the heads' shortcut biases feed a train-mode batch norm): every
+                        // element's steps go either way, so they are held to the element-wise bound only. In the
+                        // distance their 2·32 elements could reach 2·lrSum·√64 = 16·lrSum, against about
+                        // √(93 000)·lrSum ≈ 300·lrSum travelled: 0.05 by themselves, the whole limit below.
+                        noiseElements += want.length;
+                        continue;
+                    }
                     for (int i = 0; i < want.length; i++) {
                         diff2 += Math.pow(want[i] - got[i], 2);
                         moved2 += Math.pow(want[i] - start[i], 2);
@@ -119,7 +134,9 @@ class DistributedTrainerTest {
                 }
             }
             double relative = Math.sqrt(diff2 / moved2);
-            System.out.println("parameters: two processes vs one, distance / distance travelled = " + relative);
+            System.out.println("parameters: two processes vs one, distance / distance travelled = " + relative
+                    + " (without the " + noiseElements + " noise-only elements of " + elements + ")");
+            assertEquals(64, noiseElements, "noise-only elements");
             assertTrue(relative < 0.05, "two processes vs one: distance / distance travelled = " + relative);
         }
         assertEquals(live, Tensor.liveHandles(), "the reference leaves no native tensors behind");
