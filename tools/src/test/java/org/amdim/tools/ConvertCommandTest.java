@@ -56,6 +56,11 @@ class ConvertCommandTest {
                 "--max-test", "16", "--epochs", "1", "--batch", "16");
         assertEquals(0, eval.exitCode(), eval.describe());
         assertTrue(eval.out().contains("trained encoder: linear top-1"), eval.describe());
+        // The original has no mixture heads, so segment says so instead of drawing nothing.
+        CliRun seg = CliRun.of("segment", "--checkpoint", dir.toString(), "--synthetic-size", "32", "-o",
+                tmp.resolve("seg.png").toString());
+        assertEquals(AmdimCli.EXIT_FAILURE, seg.exitCode(), seg.describe());
+        assertTrue(seg.err().contains("has no mixture heads"), seg.describe());
     }
 
     @Test
@@ -114,6 +119,16 @@ class ConvertCommandTest {
         assertTrue(r.err().contains("refused global 'os.system'"), r.describe());
         assertFalse(Files.exists(marker), "the payload ran");
         assertFalse(Files.exists(tmp.resolve("out")), "nothing is written for a refused file");
+    }
+
+    @Test
+    void helpNamesTheInputTheOutputAndTheEncoderOnlyMode() {
+        CliRun r = CliRun.of("convert", "--help");
+        assertEquals(0, r.exitCode(), r.describe());
+        assertTrue(r.out().startsWith("Usage: amdim convert "), r.describe());
+        for (String s : List.of("FILE.pth", "--output=DIR", "--encoder-only", "restricted unpickler")) {
+            assertTrue(r.out().contains(s), "'" + s + "' missing from the help\n" + r.describe());
+        }
     }
 
     @Test

@@ -6,8 +6,8 @@ import java.io.Serial;
 /**
  * Thrown when a {@code .pth} file cannot be read: not a PyTorch checkpoint, truncated, or internally inconsistent
  * (storage sizes that do not match the data, a tensor that reaches past its storage). The message starts with the
- * file and says what is wrong, e.g. {@code model.pth: storage '3' holds 1099511627776 elements by its size field
- * but only 16 bytes follow}.
+ * file and says what is wrong, e.g. {@code model.pth: storage '0' has a size field of 1099511627776 elements but the
+ * pickle says 4}.
  *
  * <p>An {@link IOException}, because a damaged checkpoint is an input problem like an unreadable one.
  */
