@@ -11,6 +11,7 @@ import org.amdim.model.AmdimModel;
 import org.amdim.model.EncoderConfig;
 import org.amdim.model.Evaluator;
 import org.amdim.model.MixtureConfig;
+import org.amdim.model.MultiScaleNceLoss;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.pth.PthFile;
 import org.amdim.nn.io.pth.PthFormatException;
@@ -25,7 +26,9 @@ import org.amdim.tensor.Tensor;
  *
  * <p>The original's state-dict names are ours ({@link AmdimModel}), so the weights load strictly into a model built
  * from the hyper-parameters: {@code encoder_size} is the input size, and {@code use_bn} decides whether the
- * optional batch norms run (missing, as in the original's own restore code, it means off).
+ * optional batch norms run. The original's own restore code reads only ndf, n_classes, n_rkhs, n_depth and
+ * encoder_size, so those are required; a missing {@code use_bn} means off and a missing {@code tclip} the training
+ * script's 20, as they would there.
  *
  * <pre>{@code
  * try (OriginalCheckpoint original = OriginalCheckpoint.read(Path.of("amdim_cpt.pth"));
@@ -82,7 +85,8 @@ public final class OriginalCheckpoint implements AutoCloseable {
         try {
             EncoderConfig encoder = new EncoderConfig(intOf(src, hp, "encoder_size"), intOf(src, hp, "ndf"),
                     intOf(src, hp, "n_rkhs"), intOf(src, hp, "n_depth"), useBn(src, hp.get("use_bn")));
-            return new AmdimConfig(encoder, intOf(src, hp, "n_classes"), number(src, hp, "tclip"),
+            double tclip = hp.containsKey("tclip") ? number(src, hp, "tclip") : MultiScaleNceLoss.DEFAULT_TCLIP;
+            return new AmdimConfig(encoder, intOf(src, hp, "n_classes"), tclip,
                     Evaluator.DEFAULT_DROPOUT, MixtureConfig.defaults(), 0L);
         } catch (IllegalArgumentException e) {
             throw new PthFormatException(src, "its hyperparams describe a model this project cannot build: "

@@ -169,6 +169,21 @@ class OriginalCheckpointTest {
     }
 
     @Test
+    void useBnAndTclipMayBeMissingAsTheOriginalsRestoreIgnoresThem() throws PthFormatException {
+        Map<String, Object> hp = hyperparams(256, 2048);
+        hp.remove("use_bn");
+        hp.remove("tclip");
+        AmdimConfig c = OriginalCheckpoint.config("x", hp);
+        assertEquals(EncoderConfig.imagenetMedium(), c.encoder());
+        assertEquals(20.0, c.tclip());
+        hp.put("use_bn", 1L);
+        assertTrue(OriginalCheckpoint.config("x", hp).encoder().useBn(), "train.py's --use_bn 1 as an int");
+        hp.remove("ndf");
+        var e = assertThrows(PthFormatException.class, () -> OriginalCheckpoint.config("x", hp));
+        assertTrue(e.getMessage().contains("hyperparams['ndf'] must be an int, got nothing"), e.getMessage());
+    }
+
+    @Test
     void hyperparametersThatCannotBeBuiltAreRefusedByName() {
         Map<String, Object> hp = hyperparams(256, 512); // n_rkhs below 8·ndf
         var e = assertThrows(PthFormatException.class, () -> OriginalCheckpoint.config("f.pth", hp));
