@@ -30,6 +30,7 @@ import picocli.CommandLine.Spec;
             TrainCommand.class,
             EvalCommand.class,
             ExportCommand.class,
+            ConvertCommand.class,
             ViewsCommand.class,
             SegmentCommand.class,
             PlotCommand.class,
