@@ -30,8 +30,8 @@ public final class OnlineEvaluation {
     /**
      * Top-1 accuracies of the two heads.
      *
-     * @param mlp    accuracy of the MLP head
-     * @param linear accuracy of the linear head
+     * @param mlp          accuracy of the MLP head
+     * @param linear       accuracy of the linear head
      * @param images       labelled images counted
      * @param wholeTestSet whether every test image was counted (false: the figures are over a subset)
      */
@@ -69,7 +69,7 @@ public final class OnlineEvaluation {
             long correctMlp = 0;
             long correctLin = 0;
             long counted = 0;
-            boolean whole = true;
+            boolean whole;
             try (var loader = new DataLoader(test, AmdimTransform.test(preset), cfg)) {
                 whole = maxBatches <= 0 || maxBatches >= loader.batchesPerEpoch();
                 int n = 0;
