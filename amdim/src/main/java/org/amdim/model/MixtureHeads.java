@@ -30,8 +30,9 @@ import org.amdim.tensor.TensorScope;
  *     feature without saying how. Here each component has its own residual MLP on {@code f1} (stacked, so all
  *     {@code k} are one batched product). Separate heads let components differ from the start (independent
  *     initial weights break the symmetry that one shared network with {@code k} outputs would need extra
- *     machinery for), and the residual form ({@code f1 + MLP}) keeps every component close to {@code f1} at
- *     initialisation, so switching mixtures on starts from the plain 1→7 objective rather than from noise.</li>
+ *     machinery for), and the residual form ({@code f1 + MLP}) makes every component {@code f1} plus a learned
+ *     correction, so the global feature's own 1→7 signal reaches each component from the first update instead of
+ *     having to be relearned through a randomly initialised network.</li>
  * <li><b>τ.</b> The sharpness is a setting ({@link MixtureConfig#tau()}, default 1). τ = 1 makes the objective
  *     the log-sum-exp of the component scores, i.e. the evidence of a uniform mixture; large τ approaches hard
  *     assignment (every location credited to its best component only), small τ averages the components and
