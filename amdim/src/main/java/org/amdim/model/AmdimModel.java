@@ -157,14 +157,20 @@ public final class AmdimModel extends Module {
 
     /**
      * The mixture read-out for images: every 7×7 location of {@code x} assigned to a component, matched against
-     * the global features of the same images. Without gradient.
+     * the global features of the same images ({@link MixtureHeads#assign}). Without gradient, with the encoder in
+     * evaluation mode (running batch-norm statistics) whatever the model's mode, which is put back afterwards: so
+     * an image's map does not depend on the other images of {@code x}.
      *
      * @throws IllegalStateException when the mixture is disabled
      */
     public MixtureAssignment segment(Tensor x) {
         requireMixture();
+        boolean wasTraining = encoder.isTraining();
+        encoder.eval();
         try (var ng = Autograd.noGrad(); Features f = encoder.encode(x)) {
             return mixture.assign(f.r1(), f.r7());
+        } finally {
+            encoder.train(wasTraining);
         }
     }
 
@@ -191,7 +197,8 @@ public final class AmdimModel extends Module {
      * in the model's current mode (call {@link #train()} first for training): encode view 1, then view 2 (in
      * training mode the live batch norms update twice), the NCE terms with the given 5×5 source locations, the
      * classifiers on {@code cat(r1_x1, r1_x2)} (detached) against {@code cat(labels, labels)}, and
-     * {@code loss_opt = loss_g2l + lgt_reg + loss_cls} (+ the mixture loss when enabled). Backpropagate
+     * {@code loss_opt = loss_g2l + lgt_reg + loss_cls}; with the mixture heads enabled, their objective replaces the
+     * 1→7 term in {@code loss_g2l} and their regulariser the 1→7 part of {@code lgt_reg}. Backpropagate
      * {@link StepOutput#lossOpt()} and step the optimizer; then close the output.
      *
      * @param x1         (B, 3, S, S) first view
@@ -269,27 +276,36 @@ public final class AmdimModel extends Module {
         }
     }
 
-    /** The step's losses from both views' features, all created in (and kept out of) {@code scope}. */
+    /**
+     * The step's losses from both views' features, all created in (and kept out of) {@code scope}. With the mixture
+     * heads on, the mixture objective takes the place of the 1→7 term and its regulariser the place of the 1→7
+     * directions' ({@link MixtureHeads}); the 1→7 NCE is still computed, for the metrics only.
+     */
     private StepOutput losses(TensorScope scope, Features f1, Features f2, Tensor labels, long[] src5Index1,
             long[] src5Index2) {
         NceLosses losses = nce.forward(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), src5Index1, src5Index2);
         Tensor labels2 = Tensor.cat(List.of(labels, labels), 0);
         EvaluatorLogits logits = evaluator.logits(Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
-        Tensor g2l = losses.g2l();
-        Tensor inf = g2l.add(losses.lgtReg());
+        MixtureLoss mix = null;
+        Tensor g2l;
+        Tensor lgtReg;
+        if (mixture == null) {
+            g2l = losses.g2l();
+            lgtReg = losses.lgtReg().alias();
+        } else {
+            mix = mixture.loss(f1.r1(), f1.r7(), f2.r1(), f2.r7());
+            g2l = losses.loss1t5().sub(mix.objective()).add(losses.loss5t5());
+            lgtReg = losses.lgtRegWithout(NceTerm.T1T7).add(mix.lgtReg());
+        }
+        Tensor inf = g2l.add(lgtReg);
         Tensor clsMlp = ClassifierLoss.lossXent(logits.mlp(), labels2);
         Tensor clsLin = ClassifierLoss.lossXent(logits.lin(), labels2);
         Tensor cls = clsMlp.add(clsLin);
         Tensor opt = inf.add(cls);
-        MixtureLoss mix = null;
-        if (mixture != null) {
-            mix = mixture.loss(f1.r1(), f1.r7(), f2.r1(), f2.r7());
-            opt = opt.add(mix.loss());
-        }
         ClassifierLoss.Accuracy accMlp = ClassifierLoss.accuracy(logits.mlp(), labels2);
         ClassifierLoss.Accuracy accLin = ClassifierLoss.accuracy(logits.lin(), labels2);
         keepAll(scope, f1, f2, losses, mix, logits);
-        return new StepOutput(losses, mix, scope.keep(g2l), scope.keep(inf), scope.keep(clsMlp),
+        return new StepOutput(losses, mix, scope.keep(g2l), scope.keep(lgtReg), scope.keep(inf), scope.keep(clsMlp),
                 scope.keep(clsLin), scope.keep(cls), scope.keep(opt), logits, accMlp, accLin, f1, f2);
     }
 

@@ -18,9 +18,30 @@ import org.amdim.tensor.TensorScope;
  * {@code Σ_j q(j|i)·s_ij + H(q(·|i))/τ}; its optimal value is the closed form
  * {@code (1/τ)·log Σ_j exp(τ·s_ij)}, so the objective is its mean over locations and images,
  * {@code (1/n)·Σ_i (1/τ)·log Σ_j exp(τ·s_ij)}, averaged over both directions (view 1's global feature against
- * view 2's map and vice versa). With {@code k = 1} it is exactly minus the 1→7 NCE loss of that component;
- * as τ grows it tends to the mean of the best component's score; its gradient is the q-weighted mixture of
- * the components' score gradients.
+ * view 2's map and vice versa). As in the paper, this objective is what the model maximises for the
+ * global → local prediction when mixtures are on: it takes the place of the 1→7 term ({@link AmdimModel}), and
+ * with {@code k = 1} it is exactly minus the 1→7 NCE loss of that one component feature (its regulariser
+ * likewise the 1→7 directions' share of {@code lgt_reg}). As τ grows it tends to the mean of the best
+ * component's score; its gradient is the q-weighted mixture of the components' score gradients.
+ *
+ * <p>Choices the paper leaves open, and why they are made so here:
+ * <ul>
+ * <li><b>k heads or one network.</b> The paper speaks of {@code k} mixture features computed from the global
+ *     feature without saying how. Here each component has its own residual MLP on {@code f1} (stacked, so all
+ *     {@code k} are one batched product). Separate heads let components differ from the start (independent
+ *     initial weights break the symmetry that one shared network with {@code k} outputs would need extra
+ *     machinery for), and the residual form ({@code f1 + MLP}) makes every component {@code f1} plus a learned
+ *     correction, so the global feature's own 1→7 signal reaches each component from the first update instead of
+ *     having to be relearned through a randomly initialised network.</li>
+ * <li><b>τ.</b> The sharpness is a setting ({@link MixtureConfig#tau()}, default 1). τ = 1 makes the objective
+ *     the log-sum-exp of the component scores, i.e. the evidence of a uniform mixture; large τ approaches hard
+ *     assignment (every location credited to its best component only), small τ averages the components and
+ *     stops them from specialising. The default takes the paper's plain mixture form and leaves tuning to the
+ *     caller.</li>
+ * <li><b>Entropy weight.</b> The entropy term is weighted {@code 1/τ}, which is what makes the optimal {@code q}
+ *     exactly {@code softmax(τ·s)} and the objective a closed form with no inner optimisation; a separate weight
+ *     would only rescale τ in that closed form, so it is not a second setting.</li>
+ * </ul>
  *
  * <p>Parameters ({@code k} stacked MLPs, computed with batched matrix products): {@code w1} (k, H, R),
  * {@code b1} (k, H), {@code w2} (k, R, H), {@code b2} (k, R), each initialised like a PyTorch Linear layer of
@@ -129,8 +150,14 @@ public final class MixtureHeads extends Module {
     }
 
     /**
-     * Assigns every location of {@code local} to a component: the segmentation read-out. Runs without
-     * gradient. The scores use the whole batch for negatives, so it needs at least two images.
+     * Assigns every location of {@code local} to a component: the segmentation read-out. Runs without gradient.
+     *
+     * <p>The training objective's scores {@code s_ij} are NCE terms whose denominators take their negatives from
+     * the other images of the batch, so a read-out built on them would change an image's map with its
+     * neighbours. The read-out therefore uses the part of {@code s_ij} that belongs to the image alone, the
+     * soft-clipped positive score {@code c·tanh(⟨f1ʲ, r7_i⟩ / (√R·c))}: {@code q(j|i) = softmax_j(τ·that)}. An
+     * image's map is then the same whether it is segmented alone or among others, and a single image can be
+     * segmented at all.
      *
      * @param global (B, R, 1, 1) global features whose components are matched (typically of another view of
      *               the same images, or of the same images)
@@ -140,8 +167,11 @@ public final class MixtureHeads extends Module {
         long b = local.size(0);
         long h = local.size(2);
         long w = local.size(3);
-        try (var ng = Autograd.noGrad(); var scope = TensorScope.open(); NceScores s = scores(components(global), local)) {
-            Tensor q = s.nce().mul(tau).softmax(0).permute(1, 0, 2).reshape(b, components, h, w);
+        try (var ng = Autograd.noGrad(); var scope = TensorScope.open()) {
+            // (B, k, R) × (B, R, h·w): each image's components against that image's own locations only.
+            Tensor perImage = components(global).permute(1, 0, 2).bmm(local.reshape(b, dim, h * w));
+            Tensor positive = perImage.div(Math.sqrt(dim)).mul(1.0 / tclip).tanh().mul(tclip);
+            Tensor q = positive.mul(tau).softmax(1).reshape(b, components, h, w);
             Tensor map = q.argmax(1, false);
             return new MixtureAssignment(scope.keep(q.contiguous()), scope.keep(map));
         }

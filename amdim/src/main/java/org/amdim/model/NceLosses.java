@@ -57,6 +57,22 @@ public record NceLosses(Tensor loss1t5, Tensor loss1t7, Tensor loss5t5, Tensor l
         }
     }
 
+    /**
+     * {@code ½·}(sum of the regularisers of every direction but {@code term}'s): the regulariser when another
+     * objective takes that term's place (a new tensor the caller owns).
+     */
+    public Tensor lgtRegWithout(NceTerm term) {
+        try (var scope = TensorScope.open()) {
+            Tensor sum = null;
+            for (NceDirection d : directions) {
+                if (d.term() != term) {
+                    sum = sum == null ? d.lgtReg() : sum.add(d.lgtReg());
+                }
+            }
+            return scope.keep(sum.mul(0.5));
+        }
+    }
+
     /** Closes every tensor. */
     @Override
     public void close() {

@@ -18,8 +18,10 @@ import org.amdim.tensor.TensorScope;
 /**
  * The original's test pass of the online classifiers: first refresh the batch-norm statistics by running
  * {@code warmupBatches} test batches through the model in training mode (without gradients), then top-1
- * accuracy of the MLP and linear heads on up to {@code maxBatches} test batches in evaluation mode. The model
- * is left in training mode.
+ * accuracy of the MLP and linear heads in evaluation mode on the whole test set, as the original's
+ * {@code test_model} at every epoch end, or on its first {@code maxBatches} batches for quick runs (the test set
+ * is not shuffled, so that is always the same subset, and {@link Accuracy#wholeTestSet()} says so). The model is
+ * left in training mode.
  */
 public final class OnlineEvaluation {
     private OnlineEvaluation() {
@@ -28,14 +30,23 @@ public final class OnlineEvaluation {
     /**
      * Top-1 accuracies of the two heads.
      *
-     * @param mlp    accuracy of the MLP head
-     * @param linear accuracy of the linear head
-     * @param images labelled images counted
+     * @param mlp          accuracy of the MLP head
+     * @param linear       accuracy of the linear head
+     * @param images       labelled images counted
+     * @param wholeTestSet whether every test image was counted (false: the figures are over a subset)
      */
-    public record Accuracy(double mlp, double linear, long images) {
+    public record Accuracy(double mlp, double linear, long images, boolean wholeTestSet) {
+        /** {@code "(N images)"}, or {@code "(N images: a subset of the test set)"}, for progress lines. */
+        public String describeImages() {
+            return "(" + images + " images" + (wholeTestSet ? "" : ": a subset of the test set") + ")";
+        }
     }
 
-    /** Runs the test pass on {@code test} with the preset's test transform. */
+    /**
+     * Runs the test pass on {@code test} with the preset's test transform.
+     *
+     * @param maxBatches test batches to count, or 0 or less for all of them
+     */
     public static Accuracy run(AmdimModel model, ImageDataset test, AugmentationPreset preset, int batchSize,
             int warmupBatches, int maxBatches, Device device) throws IOException {
         LoaderConfig cfg = LoaderConfig.of(batchSize).withShuffle(false).withDropLast(false).withWorkers(2);
@@ -58,7 +69,9 @@ public final class OnlineEvaluation {
             long correctMlp = 0;
             long correctLin = 0;
             long counted = 0;
+            boolean whole;
             try (var loader = new DataLoader(test, AmdimTransform.test(preset), cfg)) {
+                whole = maxBatches <= 0 || maxBatches >= loader.batchesPerEpoch();
                 int n = 0;
                 for (HostBatch hb : loader) {
                     try (hb; var scope = TensorScope.open()) {
@@ -77,7 +90,7 @@ public final class OnlineEvaluation {
                 model.train();
             }
             return new Accuracy(counted == 0 ? 0 : (double) correctMlp / counted,
-                    counted == 0 ? 0 : (double) correctLin / counted, counted);
+                    counted == 0 ? 0 : (double) correctLin / counted, counted, whole);
         }
     }
 }

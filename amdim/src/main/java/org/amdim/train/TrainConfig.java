@@ -7,6 +7,8 @@ import java.util.Map;
 
 import org.amdim.model.EncoderConfig;
 import org.amdim.model.MixtureConfig;
+import org.amdim.nn.optim.LrSchedule;
+import org.amdim.nn.optim.WarmupMultiStepSchedule;
 import org.amdim.tensor.Device;
 
 /**
@@ -17,7 +19,8 @@ import org.amdim.tensor.Device;
  *                         n_depth 3)
  * @param classes          classes of the online classifiers (default 10)
  * @param batchSize        images per step (default 200, as train.py)
- * @param epochs           epochs to train (default 300 for CIFAR/STL; 50 for ImageNet in the original)
+ * @param epochs           epochs to train (default {@link EpochSchedule#SMALL_IMAGES}'s 300; the original's per
+ *                         dataset: {@link EpochSchedule#originalFor})
  * @param maxSteps         stop after this many updates (0: no limit; for smoke runs and tests)
  * @param lr               Adam learning rate (2e-4)
  * @param beta1            Adam β1 (0.8)
@@ -25,7 +28,8 @@ import org.amdim.tensor.Device;
  * @param eps              Adam eps (1e-8)
  * @param weightDecay      L2 weight decay added to the gradient (1e-5)
  * @param warmupSteps      linear learning-rate warm-up: lr·min(1, (t+1)/warmupSteps) (500)
- * @param milestones       epochs at which the learning rate is multiplied by {@code gamma} ({250, 280})
+ * @param milestones       epochs after whose end the learning rate is multiplied by {@code gamma} ({250, 280};
+ *                         see {@link #lrSchedule})
  * @param gamma            the decay factor (0.2)
  * @param tclip            soft clip of the NCE scores (20)
  * @param mixture          mixture heads (off)
@@ -35,7 +39,9 @@ import org.amdim.tensor.Device;
  * @param device           where the model runs (cpu)
  * @param output           run directory: metrics.csv and checkpoints (runs/amdim)
  * @param checkpointEvery  also checkpoint every N steps (0: only at epoch ends)
- * @param evalBatches      test batches for the online evaluation per epoch end (0: no evaluation)
+ * @param evalBatches      test batches of the online evaluation at each epoch end: {@link #WHOLE_TEST_SET} (the
+ *                         default, as the original), 0 for no evaluation, or a limit for quick runs (the
+ *                         figure is then over a subset, and says so)
  * @param bnWarmupBatches  test batches run in training mode to refresh batch-norm statistics before each test
  *                         pass, as the original (50)
  * @param logEvery         steps between metrics rows and plain progress lines (10)
@@ -52,6 +58,9 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
     /** The default of {@link #nonFiniteSkips()}: a NaN or infinite loss stops the run at once. */
     public static final int DEFAULT_NON_FINITE_SKIPS = 0;
 
+    /** {@link #evalBatches()} value for evaluating on every test batch, as the original does at each epoch end. */
+    public static final int WHOLE_TEST_SET = -1;
+
     /** Validates the values. */
     public TrainConfig {
         if (batchSize < 2) {
@@ -66,13 +75,16 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         if (threads < 1 || workers < 1) {
             throw new IllegalArgumentException("threads and workers must be >= 1");
         }
+        if (evalBatches < WHOLE_TEST_SET) {
+            throw new IllegalArgumentException("eval batches must be >= 0, or " + WHOLE_TEST_SET
+                    + " for the whole test set, got " + evalBatches);
+        }
         if (amp == null) {
             throw new IllegalArgumentException("amp must not be null (use AmpMode.NONE)");
         }
-        if (maxSteps < 0 || warmupSteps < 0 || checkpointEvery < 0 || evalBatches < 0 || bnWarmupBatches < 0
-                || nonFiniteSkips < 0) {
-            throw new IllegalArgumentException("maxSteps, warmupSteps, checkpointEvery, evalBatches, bnWarmupBatches"
-                    + " and nonFiniteSkips must be >= 0");
+        if (maxSteps < 0 || warmupSteps < 0 || checkpointEvery < 0 || bnWarmupBatches < 0 || nonFiniteSkips < 0) {
+            throw new IllegalArgumentException("maxSteps, warmupSteps, checkpointEvery, bnWarmupBatches and"
+                    + " nonFiniteSkips must be >= 0");
         }
         if (logEvery < 1) {
             throw new IllegalArgumentException("logEvery must be >= 1, got " + logEvery);
@@ -90,9 +102,22 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
 
     /** The original's defaults on the synthetic dataset (10 000 images) with the CIFAR encoder. */
     public static TrainConfig defaults() {
-        return new TrainConfig(DatasetSpec.synthetic(10_000), EncoderConfig.cifar10Default(), 10, 200, 300, 0, 2e-4,
-                0.8, 0.999, 1e-8, 1e-5, 500, new int[] {250, 280}, 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
-                Device.CPU, Path.of("runs", "amdim"), 0, 20, 50, 10, AmpMode.NONE, DEFAULT_NON_FINITE_SKIPS);
+        DatasetSpec data = DatasetSpec.synthetic(10_000);
+        EpochSchedule schedule = EpochSchedule.originalFor(data.kind());
+        return new TrainConfig(data, EncoderConfig.cifar10Default(), 10, 200, schedule.epochs(), 0, 2e-4,
+                0.8, 0.999, 1e-8, 1e-5, 500, schedule.milestones(), 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
+                Device.CPU, Path.of("runs", "amdim"), 0, WHOLE_TEST_SET, 50, 10, AmpMode.NONE,
+                DEFAULT_NON_FINITE_SKIPS);
+    }
+
+    /**
+     * The learning-rate schedule of this run, as the original training loop applies it: the warm-up, then the
+     * decay at the end of each milestone epoch ({@link WarmupMultiStepSchedule}).
+     *
+     * @param stepsPerEpoch updates per epoch
+     */
+    public LrSchedule lrSchedule(long stepsPerEpoch) {
+        return new WarmupMultiStepSchedule(warmupSteps, milestones, gamma, stepsPerEpoch);
     }
 
     /** The values as strings, for the checkpoint metadata and the run log. */

@@ -148,7 +148,7 @@ public final class Trainer {
         Torch.setNumThreads(config.threads());
         Files.createDirectories(config.output());
         ImageDataset train = config.dataset().open(true);
-        ImageDataset test = config.evalBatches() > 0 ? config.dataset().open(false) : null;
+        ImageDataset test = config.evalBatches() != 0 ? config.dataset().open(false) : null;
         var preset = config.dataset().preset();
         if (config.encoder().inputSize() != preset.outputSize()) {
             throw new IllegalArgumentException("the encoder expects " + config.encoder().inputSize() + "x"
@@ -210,8 +210,6 @@ public final class Trainer {
                 lc = dp.shard(lc);
             }
             model.train();
-            LrSchedule schedule = LrSchedule.linearWarmup(config.warmupSteps())
-                    .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
             Path lastCheckpoint = null;
             double lastLoss = Double.NaN;
             int nonFiniteInARow = 0;
@@ -230,6 +228,7 @@ public final class Trainer {
                 if (config.maxSteps() > 0) {
                     totalSteps = Math.min(totalSteps, config.maxSteps());
                 }
+                LrSchedule schedule = config.lrSchedule(batches);
                 double emaImgPerSec = 0;
                 outer:
                 while (loader.position().epoch() < config.epochs() && step < totalSteps) {
@@ -326,8 +325,8 @@ public final class Trainer {
                             lastTest = OnlineEvaluation.run(model, test, preset, config.batchSize(),
                                     config.bnWarmupBatches(), config.evalBatches(), config.device());
                             progress.line(String.format(java.util.Locale.ROOT,
-                                    "epoch %d: test accuracy mlp %.4f, linear %.4f (%d images)", epoch + 1,
-                                    lastTest.mlp(), lastTest.linear(), lastTest.images()));
+                                    "epoch %d: test accuracy mlp %.4f, linear %.4f %s", epoch + 1,
+                                    lastTest.mlp(), lastTest.linear(), lastTest.describeImages()));
                         }
                         Map<String, Double> row = new LinkedHashMap<>();
                         row.put("step", (double) step);

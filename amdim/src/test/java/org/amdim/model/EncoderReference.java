@@ -1,20 +1,15 @@
 package org.amdim.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import org.amdim.nn.io.Json;
 import org.amdim.nn.io.NamedTensors;
-import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Tensor;
 
@@ -30,18 +25,17 @@ final class EncoderReference {
     private EncoderReference() {
     }
 
-    /** Loads {@code encoder<size>.safetensors}. */
+    /** Loads {@code encoder<size>.safetensors} of the first reference set ({@code reference/}). */
     static NamedTensors load(int size) throws IOException {
-        URL url = EncoderReference.class.getResource("/reference/encoder" + size + ".safetensors");
-        assertNotNull(url, "missing test resource reference/encoder" + size + ".safetensors");
-        try {
-            return TensorFiles.load(Path.of(url.toURI()));
-        } catch (URISyntaxException e) {
-            throw new AssertionError(e);
-        }
+        return load("reference", size);
     }
 
-    /** The configuration the reference encoders were built with: ndf 8, n_depth 2, use_bn 0, n_rkhs 32 or 64. */
+    /** Loads {@code <set>/encoder<size>.safetensors}. */
+    static NamedTensors load(String set, int size) throws IOException {
+        return ReferenceSets.load(set, "encoder" + size + ".safetensors");
+    }
+
+    /** The configuration the first set's encoders were built with: ndf 8, n_depth 2, use_bn 0, n_rkhs 32 or 64. */
     static EncoderConfig config(int size) {
         return new EncoderConfig(size, 8, size == 32 ? 32 : 64, 2, false);
     }
@@ -50,6 +44,19 @@ final class EncoderReference {
     @SuppressWarnings("unchecked")
     static Map<String, Object> metadataObject(NamedTensors ref, String key) {
         return (Map<String, Object>) Json.parse(ref.metadata().get(key));
+    }
+
+    /** Whether the {@code notes} metadata has an entry at {@code path}. */
+    @SuppressWarnings("unchecked")
+    static boolean hasNote(NamedTensors ref, String... path) {
+        Object node = metadataObject(ref, "notes");
+        for (String key : path) {
+            if (!(node instanceof Map<?, ?> map) || !map.containsKey(key)) {
+                return false;
+            }
+            node = ((Map<String, Object>) map).get(key);
+        }
+        return true;
     }
 
     /** A list of names from the {@code notes} metadata, or an empty list if absent. */

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,10 +30,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The encoders against vectors computed by the original AMDIM code (ndf 8, n_depth 2, use_bn 0): strict state-dict
- * loading (same names and shapes), train- and eval-mode outputs, batch-norm buffer updates and parameter gradients,
- * at init and after a random perturbation of every parameter ({@code pert.}), computed channels-last (the
- * default) and row-major. Tolerances are the reference README's.
+ * The encoders against vectors computed by the original AMDIM code, every reference set ({@link ReferenceSets}:
+ * use_bn 0 with n_depth 2, and every batch norm live with n_depth 3, R 64 and an odd batch), each built with the
+ * settings of its file's metadata: strict state-dict loading (same names and shapes), train- and eval-mode
+ * outputs, batch-norm buffer updates and parameter gradients, at init and after a random perturbation of every
+ * parameter ({@code pert.}), computed channels-last and row-major. Tolerances are the reference READMEs'.
  */
 @ExtendWith(NoLeaks.class)
 class EncoderReferenceTest {
@@ -43,11 +45,11 @@ class EncoderReferenceTest {
      * row-major), and on {@code cuda:0} in the default one (skipped without a GPU; see {@link ReferenceDevices}).
      */
     static Stream<Arguments> variants() {
-        return Stream.of(
+        return ReferenceSets.names().stream().flatMap(set -> Stream.of(
                 Arguments.of(MemoryFormat.CHANNELS_LAST, Device.CPU), Arguments.of(MemoryFormat.CONTIGUOUS, Device.CPU),
                 Arguments.of(MemoryFormat.CHANNELS_LAST, Device.cuda(0)))
                 .flatMap(a -> Stream.of(32, 64, 128).flatMap(size -> Stream.of("", "pert.")
-                        .map(variant -> Arguments.of(size, variant, a.get()[0], a.get()[1]))));
+                        .map(variant -> Arguments.of(set, size, variant, a.get()[0], a.get()[1])))));
     }
 
     @AfterAll
@@ -64,8 +66,11 @@ class EncoderReferenceTest {
         };
     }
 
-    /** Whether a state-dict name belongs to a batch norm that does not run with use_bn = 0. */
-    private static boolean isDeadBatchNorm(String name, EncoderLayout layout) {
+    /** Whether a state-dict name belongs to a batch norm that does not run (only with use_bn = 0). */
+    private static boolean isDeadBatchNorm(String name, EncoderLayout layout, boolean useBn) {
+        if (useBn) {
+            return false;
+        }
         if (name.contains("bn1.bn.") || name.contains("bn_hid.bn.")) {
             return true;
         }
@@ -73,13 +78,13 @@ class EncoderReferenceTest {
         return name.startsWith("layer_list." + middle + ".bn.");
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}train, {2}, {3}")
+    @ParameterizedTest(name = "{0} {1}x{1} {2}train, {3}, {4}")
     @MethodSource("variants")
-    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(int size, String variant, MemoryFormat format,
-            Device device) throws IOException {
+    void trainModeOutputsBuffersAndGradientsMatchTheOriginal(String set, int size, String variant,
+            MemoryFormat format, Device device) throws IOException {
         try (var float32 = ReferenceDevices.use(device);
-                NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                NamedTensors ref = EncoderReference.load(set, size);
+                Encoder encoder = Encoder.create(ReferenceSets.encoderConfig(ref));
                 var scope = TensorScope.open()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
             encoder.loadStateDict(param, true);
@@ -89,7 +94,8 @@ class EncoderReferenceTest {
 
             for (String r : OUTPUTS) {
                 Tensor expected = ref.get(variant + "train." + r);
-                assertClose(size + "x train outputs (abs 5e-5*maxabs)", size + " " + variant + "train." + r,
+                assertClose(set + " " + size + "x train outputs (abs 5e-5*maxabs)", set + " " + size + " " + variant
+                        + "train." + r,
                         output(f, r), expected, 5e-5 * maxAbs(expected), 0);
             }
 
@@ -100,26 +106,29 @@ class EncoderReferenceTest {
             for (var e : buffers.entrySet()) {
                 String name = e.getKey();
                 Tensor expected = after.get(name);
-                String what = size + " " + variant + "after." + name;
-                if (isDeadBatchNorm(name, layout)) {
+                String what = set + " " + size + " " + variant + "after." + name;
+                if (isDeadBatchNorm(name, layout, encoder.config().useBn())) {
                     assertExactlyEqual(what + " (dead, unchanged)", e.getValue(), param.get(name));
                     assertExactlyEqual(what, e.getValue(), expected);
                 } else if (name.endsWith("num_batches_tracked")) {
                     assertExactlyEqual(what, e.getValue(), expected);
                 } else {
                     // Relative to the tensor's scale as well: some running means are near zero, where an
-                    // element-wise relative error only measures the forward pass's rounding.
-                    assertClose(size + "x BN buffers after (rel 1e-5 + 1e-5*maxabs)", what, e.getValue(), expected,
-                            1e-5 * maxAbs(expected), 1e-5);
+                    // element-wise relative error only measures the forward pass's rounding. With live batch norms
+                    // some are nothing but rounding (bn_hid of a head whose conv1 output has mean 0 up to float32
+                    // error, stored values ~1e-10): their error is 0.1 × the rounding of a batch mean of O(1)
+                    // activations, ~1e-7, whatever their own size; hence the live-BN README's floor of 1e-6.
+                    assertClose(set + " " + size + "x BN buffers after (rel 1e-5 + max(1e-6, 1e-5*maxabs))", what,
+                            e.getValue(), expected, Math.max(1e-6, 1e-5 * maxAbs(expected)), 1e-5);
                 }
             }
 
             if (ref.contains(variant + "gradw_objective")) {
-                checkGradients(ref, encoder, f, size, variant, "gradw");
+                checkGradients(ref, encoder, f, set + " " + size, variant, "gradw");
             }
             if (ref.contains(variant + "grad_objective")) {
                 encoder.zeroGrad();
-                checkGradients(ref, encoder, f, size, variant, "grad");
+                checkGradients(ref, encoder, f, set + " " + size, variant, "grad");
             }
             encoder.zeroGrad();
         }
@@ -139,7 +148,7 @@ class EncoderReferenceTest {
         return ref.get("wsum." + output).to(f.r1().device());
     }
 
-    private static void checkGradients(NamedTensors ref, Encoder encoder, Features f, int size, String variant,
+    private static void checkGradients(NamedTensors ref, Encoder encoder, Features f, String size, String variant,
             String kind) {
         Tensor objective = objective(ref, f, kind);
         Tensor expectedObjective = ref.get(variant + kind + "_objective");
@@ -164,17 +173,16 @@ class EncoderReferenceTest {
             largest = Math.max(largest, maxAbs(g));
         }
         // The shortcut biases feed a train-mode batch norm: their true gradient is 0, their values rounding noise.
-        // The degenerate grad objective leaves more tensors dominated by noise (README, metadata notes); they need
-        // no exception: grad's abs 4e-4 is its rounding allowance (1e-4 of its largest value, 4), and their
-        // values are either far below it (so the check is one of size, at that allowance) or a weak but real
-        // signal that both computations give (layer_list.0.conv.weight: 6.69e-3). Held to 10 times the stored
-        // noise instead, as before, they depended on the original's kernels: rkhs_block_7.shortcut.bias is stored
-        // as 5e-11.
-        Set<String> noise = Set.of("rkhs_block_5.shortcut.bias", "rkhs_block_7.shortcut.bias");
-        if (kind.equals("grad")) {
-            List<String> listed = EncoderReference.notesList(ref, "float64_check", variant.isEmpty() ? "init"
-                    : "pert", "grad noise-dominated tensors");
-            assertTrue(listed.containsAll(noise), "the notes name the shortcut biases as noise: " + listed);
+        // The notes list more noise-dominated tensors: with live batch norms the middle batch norm's bias, checked
+        // by size like the shortcut biases. The degenerate grad objective's list needs no exception: grad's own
+        // allowance (1e-4 of its largest value) is a check of size for the values far below it, and the others are
+        // a weak but real signal that both computations give (layer_list.0.conv.weight: 6.69e-3). Held to 10 times
+        // the stored noise instead, as before, they depended on the original's kernels: rkhs_block_7.shortcut.bias
+        // is stored as 5e-11.
+        Set<String> noise = new HashSet<>(List.of("rkhs_block_5.shortcut.bias", "rkhs_block_7.shortcut.bias"));
+        if (!kind.equals("grad")) {
+            noise.addAll(EncoderReference.notesList(ref, "float64_check", variant.isEmpty() ? "init" : "pert",
+                    kind + " noise-dominated tensors"));
         }
         List<String> withoutGradient = new ArrayList<>();
         for (var e : params.entrySet()) {
@@ -200,25 +208,34 @@ class EncoderReferenceTest {
                 assertTrue(worst <= bound, what + ": noise-only gradient " + worst + " exceeds 1e-4 of the largest "
                         + largest);
             } else if (kind.equals("gradw")) {
-                assertClose(size + "x gradw (1e-4*largest + rel 1e-4)", what, got, want, 1e-4 * largest, 1e-4);
+                // The live-BN README's rule, per tensor: the weighted objective's gradients are sums of terms of
+                // the tensor's own size, so their float32 rounding scales with that size.
+                assertClose(size + "x gradw per tensor (1e-4*maxabs(tensor) + 1e-7)", what, got, want,
+                        1e-4 * maxAbs(want) + 1e-7, 0);
             } else {
-                assertClose(size + "x grad (abs 4e-4)", what, got, want, 4e-4, 0);
+                // The degenerate objective (sum r1 + ½ mean r5² + mean r7) is nearly constant in the parameters:
+                // its gradients are cancellations of terms of the size of the largest gradient of the file, and
+                // their float32 rounding scales with those terms (the float64 replay in the notes shows the stored
+                // values themselves 1e-4 relative off at the first conv bias with live batch norms), not with the
+                // small result: the first README's abs 1e-4 × the largest gradient (4e-4 for its encoder32).
+                assertClose(size + "x grad (abs 1e-4*largest gradient)", what, got, want, 1e-4 * largest, 0);
             }
         }
-        // Exactly the dead parameters (inactive batch norms) get no gradient, as in the original.
-        List<String> none = EncoderReference.notesList(ref, variant + kind + ".none");
-        if (!none.isEmpty()) {
+        // Exactly the dead parameters (inactive batch norms) get no gradient, as in the original; with live batch
+        // norms that is none at all (a zero gradient is not a missing one: Adam still decays those weights).
+        if (EncoderReference.hasNote(ref, variant + kind + ".none")) {
+            List<String> none = EncoderReference.notesList(ref, variant + kind + ".none");
             assertEquals(new TreeSet<>(none), new TreeSet<>(withoutGradient), "parameters without gradient");
         }
     }
 
-    @ParameterizedTest(name = "{0}x{0} {1}eval, {2}, {3}")
+    @ParameterizedTest(name = "{0} {1}x{1} {2}eval, {3}, {4}")
     @MethodSource("variants")
-    void evalModeOutputsMatchTheOriginal(int size, String variant, MemoryFormat format, Device device)
+    void evalModeOutputsMatchTheOriginal(String set, int size, String variant, MemoryFormat format, Device device)
             throws IOException {
         try (var float32 = ReferenceDevices.use(device);
-                NamedTensors ref = EncoderReference.load(size);
-                Encoder encoder = Encoder.create(EncoderReference.config(size));
+                NamedTensors ref = EncoderReference.load(set, size);
+                Encoder encoder = Encoder.create(ReferenceSets.encoderConfig(ref));
                 var scope = TensorScope.open();
                 var noGrad = Autograd.noGrad()) {
             Map<String, Tensor> param = ref.withPrefix(variant + "param.");
@@ -228,7 +245,8 @@ class EncoderReferenceTest {
             Features f = encoder.encode(ref.get("x").to(device));
             for (String r : OUTPUTS) {
                 Tensor expected = ref.get(variant + "eval." + r);
-                assertClose(size + "x eval outputs (abs 1e-5*maxabs)", size + " " + variant + "eval." + r,
+                assertClose(set + " " + size + "x eval outputs (abs 1e-5*maxabs)", set + " " + size + " " + variant
+                        + "eval." + r,
                         output(f, r), expected, 1e-5 * maxAbs(expected), 0);
             }
             for (var e : encoder.namedBuffers().entrySet()) {

@@ -197,10 +197,13 @@ class MixtureHeadsTest {
                 Close.check("q sums to one", a.q().sum(1, false), Tensor.ones(3, 7, 7), 1e-6, 0);
                 Close.check("map = argmax q", a.map(), a.q().argmax(1, false), 0, 0);
                 assertTrue(!a.q().requiresGrad(), "read-out runs without gradient");
-                // The hard assignment is the best-scoring component: softmax is monotone.
-                try (NceScores s = NceScores.compute(heads.components(r1), r7, CLIP)) {
-                    Tensor best = s.nce().argmax(0, false).reshape(3, 7, 7);
-                    Close.check("map = argmax of component scores", a.map(), best, 0, 0);
+                // The hard assignment is the component with the best positive score ⟨f1ʲ_b, r7_b,l⟩ (the soft clip
+                // and the softmax are monotone), one image at a time.
+                Tensor comps = heads.components(r1);
+                for (int b = 0; b < 3; b++) {
+                    Tensor raw = comps.select(1, b).matmul(r7.select(0, b).reshape(8, 49));
+                    Close.check("map = argmax of positive scores, image " + b, a.map().select(0, b),
+                            raw.argmax(0, false).reshape(7, 7), 0, 0);
                 }
                 long[] counts = new long[k];
                 for (long v : a.map().toLongArray()) {

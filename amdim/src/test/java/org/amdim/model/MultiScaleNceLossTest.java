@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.tensor.DType;
@@ -19,6 +20,7 @@ import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -26,12 +28,19 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class MultiScaleNceLossTest {
     private static final String[] INPUTS = {"r1_x1", "r5_x1", "r7_x1", "r1_x2", "r5_x2", "r7_x2"};
 
-    @ParameterizedTest(name = "on {0}")
-    @MethodSource("org.amdim.model.ReferenceDevices#cpuAndCuda")
-    void termsPartsAndInputGradientsMatchTheOriginal(Device device) {
+    /** Every reference set's NCE file, on the CPU and on {@code cuda:0} (skipped without a GPU). */
+    static Stream<Arguments> nceSets() {
+        return ReferenceSets.holding("nce_loss.safetensors")
+                .flatMap(set -> ReferenceDevices.cpuAndCuda().map(device -> Arguments.of(set, device)));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("nceSets")
+    void termsPartsAndInputGradientsMatchTheOriginal(String set, Device device) {
         try (var float32 = ReferenceDevices.use(device);
-                NamedTensors ref = Close.reference("nce_loss.safetensors");
-                MultiScaleNceLoss nce = new MultiScaleNceLoss(20.0, 1);
+                NamedTensors ref = ReferenceSets.load(set, "nce_loss.safetensors");
+                MultiScaleNceLoss nce = new MultiScaleNceLoss(Double.parseDouble(ReferenceSets.setting(ref, "tclip")),
+                        1);
                 var scope = TensorScope.open()) {
             nce.to(device);
             List<Tensor> in = new ArrayList<>();
@@ -66,9 +75,10 @@ class MultiScaleNceLossTest {
         }
     }
 
-    @Test
-    void selectedSourceVectorsAreTheStoredOnes() {
-        try (NamedTensors ref = Close.reference("nce_loss.safetensors"); var scope = TensorScope.open()) {
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("org.amdim.model.ReferenceSets#names")
+    void selectedSourceVectorsAreTheStoredOnes(String set) {
+        try (NamedTensors ref = ReferenceSets.load(set, "nce_loss.safetensors"); var scope = TensorScope.open()) {
             for (String v : new String[] {"x1", "x2"}) {
                 Tensor got = MultiScaleNceLoss.selectLocations(ref.get("r5_" + v), ref.get("src5_idx_" + v).toLongArray());
                 Close.check("src5_" + v, got, ref.get("src5_" + v), 0, 0);

@@ -157,11 +157,10 @@ class DistributedTrainerTest {
         ImageDataset train = c.dataset().open(true);
         var preset = c.dataset().preset();
         LoaderConfig lc = LoaderConfig.of(c.batchSize()).withSeed(c.seed()).withDropLast(true).withWorkers(1);
-        LrSchedule schedule = LrSchedule.linearWarmup(c.warmupSteps())
-                .times(LrSchedule.multiStep(c.milestones(), c.gamma()));
         model.train();
         try (DataLoader l0 = new DataLoader(train, AmdimTransform.train(preset), lc.withShard(0, 2));
                 DataLoader l1 = new DataLoader(train, AmdimTransform.train(preset), lc.withShard(1, 2))) {
+            LrSchedule schedule = c.lrSchedule(l0.batchesPerEpoch());
             Iterator<HostBatch> i0 = l0.iterator();
             Iterator<HostBatch> i1 = l1.iterator();
             for (int step = 0; step < STEPS; step++) {

@@ -8,15 +8,27 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.Tensor;
 
-/** Reference files (copied unchanged from /work/shared/reference) and the comparisons the tests make with them. */
+/**
+ * Reference files (copied unchanged from /work/shared/reference into {@code reference/}, and from
+ * /work/shared/reference-livebn into {@code reference-livebn/}) and the comparisons the tests make with them. Every
+ * test-resource directory whose name starts with {@code reference} is a set; tests run over all of them.
+ */
 public final class References {
     private References() {
+    }
+
+    /** The directory that holds the sets (the test resources' root). */
+    private static Path root() {
+        return path("").getParent();
     }
 
     /** The path of {@code src/test/resources/reference/<name>}. */
@@ -30,10 +42,25 @@ public final class References {
         }
     }
 
-    /** All tensors of a reference file (the caller closes them). */
+    /** All tensors of a reference file of the first set (the caller closes them). */
     public static NamedTensors load(String name) {
+        return load("reference", name);
+    }
+
+    /** All tensors of {@code <set>/<name>} (the caller closes them). */
+    public static NamedTensors load(String set, String name) {
         try {
-            return TensorFiles.load(path(name));
+            return TensorFiles.load(root().resolve(set).resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The reference sets among this module's test resources: directories named {@code reference*}, sorted. */
+    public static List<String> sets() {
+        try (Stream<Path> dirs = Files.list(root())) {
+            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("reference")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,14 +85,18 @@ public final class References {
         double[] a = actual.toDoubleArray();
         double[] e = expected.toDoubleArray();
         double worst = 0;
+        double worstRatio = 0;
         for (int i = 0; i < a.length; i++) {
             double d = Math.abs(a[i] - e[i]);
             worst = Math.max(worst, d);
+            double allowed = abs + rel * Math.abs(e[i]);
+            worstRatio = Math.max(worstRatio, d == 0 ? 0 : d / allowed);
             if (!(d <= abs + rel * Math.abs(e[i]))) {
                 fail(what + "[" + i + "]: expected " + e[i] + ", got " + a[i] + " (|diff| " + d + " > " + abs
                         + " + " + rel + "·|expected|)");
             }
         }
+        System.out.printf("[check] %-60s max err %.3e  err/tol %.3f%n", what, worst, worstRatio);
         return worst;
     }
 

@@ -109,13 +109,12 @@ public final class SegmentCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("the checkpoint's encoder takes " + modelSide + "x" + modelSide
                         + " images but " + ds + " gives " + side + "x" + side + "; pass the dataset it was trained on");
             }
+            // The read-out looks at each image alone, so one image is enough and the batch changes no map.
             int n = Math.min(count, test.size());
-            // The scores take their negatives from the batch, so the read-out needs at least two images.
-            int batch = Math.max(n, 2);
-            if (test.size() < batch) {
-                throw new IllegalArgumentException(test.name() + " has " + test.size()
-                        + " image(s); segmenting needs at least 2");
+            if (n < 1) {
+                throw new IllegalArgumentException(test.name() + " has no test images to segment");
             }
+            int batch = n;
             int k = model.mixture().components();
             int factor = scale > 0 ? scale : Math.max(1, ViewsCommand.AUTO_TILE / side);
             int perRow = Math.min(columns, n);

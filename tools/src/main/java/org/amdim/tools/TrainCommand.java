@@ -15,6 +15,7 @@ import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
 import org.amdim.train.DatasetSpec;
 import org.amdim.train.DistributedConfig;
+import org.amdim.train.EpochSchedule;
 import org.amdim.train.ProgressReporter;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
@@ -38,8 +39,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "200", description = "Images per step.")
     int batch;
 
-    @Option(names = "--epochs", defaultValue = "300", description = "Epochs to train.")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs to train (default: the original's for the dataset, "
+            + EpochSchedule.SMALL_IMAGES_EPOCHS + ", or " + EpochSchedule.IMAGENET_EPOCHS + " for --dataset folder).")
+    Integer epochs;
 
     @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: no limit).")
     long maxSteps;
@@ -50,8 +52,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "500", description = "Linear warm-up steps.")
     long warmup;
 
-    @Option(names = "--milestones", defaultValue = "250,280", split = ",",
-            description = "Epochs at which the learning rate is multiplied by 0.2.")
+    @Option(names = "--milestones", split = ",", description = "Epochs after whose end the learning rate is"
+            + " multiplied by 0.2 (default: the original's for the dataset, " + EpochSchedule.SMALL_IMAGES_MILESTONES
+            + ", or " + EpochSchedule.IMAGENET_MILESTONES + " for --dataset folder).")
     int[] milestones;
 
     @Option(names = "--classes", description = "Classes of the online classifiers (default: the dataset's).")
@@ -86,8 +89,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Also checkpoint every N steps (0: at epoch ends only).")
     long checkpointEvery;
 
-    @Option(names = "--eval-batches", defaultValue = "20",
-            description = "Test batches of the online evaluation at each epoch end (0: none).")
+    @Option(names = "--eval-batches", defaultValue = "" + TrainConfig.WHOLE_TEST_SET,
+            description = "Test batches of the online evaluation at each epoch end: " + TrainConfig.WHOLE_TEST_SET
+                    + " for the whole test set (as the original), 0 for none, N for the first N batches only (quick"
+                    + " runs; the output then says the accuracy is over a subset).")
     int evalBatches;
 
     @Option(names = "--log-every", defaultValue = "10", description = "Steps between metric rows.")
@@ -133,18 +138,11 @@ public final class TrainCommand implements Callable<Integer> {
         compute.applyTf32();
         DatasetSpec spec = data.spec();
         int nClasses = classes != null ? classes : spec.open(false).numClasses();
-        TrainConfig config = TrainConfig.defaults().toBuilder()
-                .dataset(spec).encoder(encoder.config(spec.inputSize())).classes(nClasses)
-                .batchSize(batch).epochs(epochs).maxSteps(maxSteps).lr(lr).warmupSteps(warmup)
-                .milestones(milestones).mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau)
-                        : MixtureConfig.defaults())
-                .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
-                .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
-                .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).build();
+        TrainConfig config = config(spec, nClasses);
         if (rank == 0) {
-            System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs " + epochs
-                    + ", milestones " + Arrays.toString(milestones) + (worldSize > 1 ? ", " + worldSize + " processes"
-                    : "") + " -> " + output);
+            System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs "
+                    + config.epochs() + ", milestones " + Arrays.toString(config.milestones())
+                    + (worldSize > 1 ? ", " + worldSize + " processes" : "") + " -> " + output);
         }
         DistributedConfig dist = null;
         if (worldSize > 1) {
@@ -171,15 +169,22 @@ public final class TrainCommand implements Callable<Integer> {
         data.checkRanges(r);
         encoder.checkRanges(r);
         compute.checkRanges(r);
-        r.atLeast("--batch", batch, 2).atLeast("--epochs", epochs, 1).atLeast("--max-steps", maxSteps, 0)
-                .positive("--lr", lr).atLeast("--warmup", warmup, 0).eachAtLeast("--milestones", milestones, 0)
+        r.atLeast("--batch", batch, 2).atLeast("--max-steps", maxSteps, 0)
+                .positive("--lr", lr).atLeast("--warmup", warmup, 0)
                 .atLeast("--mixture", mixtureK, 0).positive("--mixture-tau", mixtureTau)
                 .between("--workers", workers, 1, OptionRanges.maxThreads(), "at most one per core")
-                .atLeast("--checkpoint-every", checkpointEvery, 0).atLeast("--eval-batches", evalBatches, 0)
+                .atLeast("--checkpoint-every", checkpointEvery, 0)
+                .atLeast("--eval-batches", evalBatches, TrainConfig.WHOLE_TEST_SET)
                 .atLeast("--log-every", logEvery, 1).atLeast("--nonfinite-skips", nonFiniteSkips, 0)
                 .atLeast("--world-size", worldSize, 1).atLeast("--rank", rank, 0)
                 .atLeast("--dist-timeout", distTimeout, 1)
                 .between("--nproc", nproc, 0, OptionRanges.maxThreads(), "at most one process per core");
+        if (epochs != null) {
+            r.atLeast("--epochs", epochs, 1);
+        }
+        if (milestones != null) {
+            r.eachAtLeast("--milestones", milestones, 0);
+        }
         if (classes != null) {
             r.atLeast("--classes", classes, 2);
         }
@@ -201,6 +206,22 @@ public final class TrainCommand implements Callable<Integer> {
             throw r.refuse("--output", "cannot create the run directory " + output + " ("
                     + FailureHandler.reason(e) + "): choose a place you can write to");
         }
+    }
+
+    /**
+     * The run's configuration from the parsed options; the epochs and milestones not given are the original's for
+     * the dataset ({@link EpochSchedule#originalFor}).
+     */
+    TrainConfig config(DatasetSpec spec, int nClasses) {
+        EpochSchedule original = EpochSchedule.originalFor(spec.kind());
+        return TrainConfig.defaults().toBuilder()
+                .dataset(spec).encoder(encoder.config(spec.inputSize())).classes(nClasses)
+                .batchSize(batch).epochs(epochs != null ? epochs : original.epochs()).maxSteps(maxSteps).lr(lr)
+                .warmupSteps(warmup).milestones(milestones != null ? milestones : original.milestones())
+                .mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau) : MixtureConfig.defaults())
+                .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
+                .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
+                .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).build();
     }
 
     /**

@@ -35,7 +35,7 @@ class OptionRangesTest {
     @CsvSource({
             "--threads, 10000", "--threads, 0", "--log-every, 0", "--log-every, -3", "--synthetic-size, 2000000000",
             "--synthetic-size, 0", "--warmup, -1", "--milestones, '10,-5'", "--max-steps, -1", "--mixture, -2",
-            "--mixture-tau, 0", "--eval-batches, -1", "--nproc, -1", "--nproc, 100000", "--classes, 1",
+            "--mixture-tau, 0", "--eval-batches, -2", "--nproc, -1", "--nproc, 100000", "--classes, 1",
             "--batch, 1", "--epochs, 0", "--lr, -1", "--lr, NaN", "--lr, Infinity", "--workers, 0",
             "--workers, 100000", "--checkpoint-every, -1", "--nonfinite-skips, -1", "--world-size, 0", "--rank, -1",
             "--dist-timeout, 0", "--ndf, 0", "--n-depth, -1"})

@@ -40,8 +40,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * per second ({@code batch} images per step, each seen in two views).
  *
  * <p>{@code -p device=cuda -p amp=none,bf16,fp16} measures the GPU with and without mixed precision (the CUDA
- * memory statistics are printed at tear-down).{@code -p format=contiguous} runs the encoder row-major instead of channels-last, to
- * measure what the layout is worth.
+ * memory statistics are printed at tear-down). {@code -p format=contiguous} runs the encoder row-major instead of
+ * channels-last, to measure what the layout is worth; {@code -p useBn=true} switches the optional batch norms on.
  *
  * <p>The default run is the original's CIFAR configuration (32×32, ndf 128, n_rkhs 1024, n_depth 3) at batch 32
  * and 64. {@code -p preset=stl10} runs the STL-10 encoder (64×64), several times slower per image.
@@ -82,6 +82,13 @@ public class TrainStepBench {
     @Param("channels-last")
     public String format;
 
+    /**
+     * Whether the encoder's optional batch norms are live ({@code use_bn}); {@code -p useBn=true} measures what
+     * batch-norm-heavy steps cost, channels-last batch norms included (run row-major for precision).
+     */
+    @Param("false")
+    public boolean useBn;
+
     private AmdimModel model;
     private Adam optimizer;
     private LrSchedule schedule;
@@ -99,7 +106,8 @@ public class TrainStepBench {
     @Setup
     public void setup() {
         BenchThreads.apply(threads);
-        setup(BenchPreset.named(preset).encoder(), batch);
+        EncoderConfig e = BenchPreset.named(preset).encoder();
+        setup(new EncoderConfig(e.inputSize(), e.ndf(), e.nRkhs(), e.nDepth(), useBn), batch);
     }
 
     /** The setup proper, for any encoder (tests use a small one). */
@@ -116,8 +124,8 @@ public class TrainStepBench {
         scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(precision.needsGradScaler()));
         optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
                 new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
-        schedule = LrSchedule.linearWarmup(config.warmupSteps())
-                .times(LrSchedule.multiStep(config.milestones(), config.gamma()));
+        // The benchmark's steps all fall in epoch 0; any epoch length gives the trainer's factors there.
+        schedule = config.lrSchedule(1);
         int side = encoder.inputSize();
         x1 = Tensor.randn(DType.FLOAT32, where, images, 3, side, side);
         x2 = Tensor.randn(DType.FLOAT32, where, images, 3, side, side);
