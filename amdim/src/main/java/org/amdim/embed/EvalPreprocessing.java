@@ -1,19 +1,9 @@
 package org.amdim.embed;
 
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
-
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.FileImageInputStream;
-import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 import org.amdim.data.ImageBuffer;
 import org.amdim.data.SampleTransform;
@@ -67,42 +57,6 @@ final class EvalPreprocessing {
                     + e.getMessage(), e);
         } finally {
             idle.add(s);
-        }
-    }
-
-    /** Decodes a JPEG, PNG or any format {@code javax.imageio} reads, from its bytes. */
-    static BufferedImage decode(byte[] encoded) throws IOException {
-        Objects.requireNonNull(encoded, "encoded");
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(encoded))) {
-            return read(in, encoded.length + " bytes");
-        }
-    }
-
-    /** Decodes an image file; {@code javax.imageio}'s disk cache is not involved. */
-    static BufferedImage decode(Path file) throws IOException {
-        try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
-            return read(in, file.toString());
-        }
-    }
-
-    private static BufferedImage read(ImageInputStream in, String what) throws IOException {
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        if (!readers.hasNext()) {
-            throw new IOException("no image decoder recognises " + what);
-        }
-        ImageReader reader = readers.next();
-        try {
-            reader.setInput(in, true, true);
-            BufferedImage img = reader.read(0);
-            if (img == null) {
-                throw new IOException("the decoder returned no image for " + what);
-            }
-            return img;
-        } catch (RuntimeException e) {
-            // javax.imageio throws unchecked exceptions for some corrupt files
-            throw new IOException("cannot decode " + what + ": " + e, e);
-        } finally {
-            reader.dispose();
         }
     }
 }

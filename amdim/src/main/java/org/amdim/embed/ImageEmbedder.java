@@ -10,7 +10,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 
+import org.amdim.data.ImageDataset;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
@@ -229,7 +231,7 @@ public final class ImageEmbedder implements AutoCloseable {
      * @throws IOException when the bytes cannot be decoded
      */
     public float[] embed(byte[] encoded) throws IOException {
-        return embed(EvalPreprocessing.decode(encoded));
+        return embed(ImageFiles.decode(encoded));
     }
 
     /**
@@ -238,7 +240,7 @@ public final class ImageEmbedder implements AutoCloseable {
      * @throws IOException when the file cannot be read or decoded (the message names it)
      */
     public float[] embed(Path file) throws IOException {
-        return embed(EvalPreprocessing.decode(file));
+        return embed(ImageFiles.decode(file));
     }
 
     /** The embeddings of decoded images, in order, computed {@link Options#batchSize()} at a time. */
@@ -271,11 +273,29 @@ public final class ImageEmbedder implements AutoCloseable {
             int end = Math.min(files.size(), start + options.batchSize());
             List<BufferedImage> images = new ArrayList<>(end - start);
             for (Path f : files.subList(start, end)) {
-                images.add(EvalPreprocessing.decode(f));
+                images.add(ImageFiles.decode(f));
             }
             out.addAll(embedImages(images));
         }
         return out;
+    }
+
+    /**
+     * The embeddings of the first {@code limit} images of a dataset (all when 0), read and preprocessed by the
+     * project's multi-threaded data loader, {@link Options#batchSize()} per pass.
+     *
+     * @param progress told the number of images embedded so far after every batch (may be null)
+     * @return the embeddings and labels; the caller closes them
+     */
+    public DatasetEmbeddings embedDataset(ImageDataset data, int limit, IntConsumer progress) {
+        lock.lock();
+        try {
+            requireOpen();
+            return DatasetEmbeddings.compute(model, options.output(), data, preset, options.batchSize(), limit,
+                    options.device(), progress);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
