@@ -66,6 +66,11 @@ public final class WeightedKnn {
             return new Options(value, temperature, queryChunk, referenceChunk);
         }
 
+        /** These options with another temperature. */
+        public Options withTemperature(double value) {
+            return new Options(k, value, queryChunk, referenceChunk);
+        }
+
         /** These options with other chunk sizes. */
         public Options withChunks(int queries, int references) {
             return new Options(k, temperature, queries, references);
