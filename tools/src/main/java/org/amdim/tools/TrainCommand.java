@@ -8,6 +8,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.amdim.knn.KnnMonitor;
+import org.amdim.knn.WeightedKnn;
 import org.amdim.model.MixtureConfig;
 import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
@@ -22,6 +24,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code amdim train}: self-supervised training, on the built-in synthetic dataset unless told otherwise. */
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -114,11 +117,19 @@ public final class TrainCommand implements Callable<Integer> {
                     + " master for each).")
     int nproc;
 
+    @Option(names = "--knn-every", defaultValue = "0", description = "Every N epochs, the test split's k-NN accuracy"
+            + " (k " + WeightedKnn.DEFAULT_K + ", tau " + WeightedKnn.DEFAULT_TEMPERATURE + ") against the labelled"
+            + " training split, reported and logged as test_acc_knn (0: never).")
+    int knnEvery;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        if (knnEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--knn-every must be >= 0, got " + knnEvery);
+        }
         if (nproc > 0) {
             return LocalLauncher.run(nproc, workerArgs());
         }
@@ -147,6 +158,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer trainer = dist == null ? new Trainer(config)
                 : new Trainer(config, ProgressReporter.forStdout(config.logEvery()), dist);
+        if (knnEvery > 0) {
+            trainer.addMonitor(new KnnMonitor(knnEvery, WeightedKnn.Options.defaults()));
+        }
         Trainer.TrainResult r = trainer.run(resume);
         if (rank != 0) {
             return r.interrupted() ? 130 : 0;
