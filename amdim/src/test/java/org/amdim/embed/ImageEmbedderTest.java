@@ -338,6 +338,30 @@ class ImageEmbedderTest {
         assertThrows(IllegalArgumentException.class, () -> ImageEmbedder.presetOf(Map.of(), 48));
     }
 
+    @Test
+    void openingAnEmbedderWorksAsTheFirstCallOfAProgram() throws Exception {
+        // In a fresh JVM nothing has loaded the native shim: the embedder must see to it itself.
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(org.amdim.bindings.NativeLibrary.childJvmProperties());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstCall.class.getName(), cifar.toString()));
+        Path log = dir.resolve("first-call.log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
+        String out = Files.readString(log);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("dimension 32"), out);
+    }
+
+    /** The child: its first call opens an embedder, then it embeds one image. */
+    public static final class FirstCall {
+        public static void main(String[] args) throws Exception {
+            try (ImageEmbedder embedder = ImageEmbedder.open(Path.of(args[0]))) {
+                System.out.println("dimension " + embedder.embed(pattern(32, 32, 1)).length);
+            }
+        }
+    }
+
     private static double maxDiff(float[] a, float[] b) {
         double m = 0;
         for (int i = 0; i < a.length; i++) {
