@@ -274,6 +274,8 @@ ts_tensor ts_reduce(int op, ts_tensor a, const int64_t *dims, int ndims, bool ke
 /* max/min along one dimension: values and indices */
 int ts_max_dim(ts_tensor a, int64_t dim, bool keepdim, ts_tensor *values, ts_tensor *indices);
 int ts_min_dim(ts_tensor a, int64_t dim, bool keepdim, ts_tensor *values, ts_tensor *indices);
+/* the k largest (or smallest) values along dim, sorted descending (ascending), and their indices */
+int ts_topk(ts_tensor a, int64_t k, int64_t dim, bool largest, ts_tensor *values, ts_tensor *indices);
 /* argmax/argmin along dim; has_dim false flattens first */
 ts_tensor ts_argmax(ts_tensor a, bool has_dim, int64_t dim, bool keepdim);
 ts_tensor ts_argmin(ts_tensor a, bool has_dim, int64_t dim, bool keepdim);

@@ -339,6 +339,26 @@ TS_API ts_tensor ts_reduce(int op, ts_tensor a, const int64_t *dims, int ndims, 
   return ts::guard_tensor(__func__, [&] { return reduce(op, T(a, "a"), dims, ndims, keepdim); });
 }
 
+TS_API int ts_topk(ts_tensor a, int64_t k, int64_t dim, bool largest, ts_tensor *values, ts_tensor *indices) {
+  if (values != nullptr) *values = nullptr;
+  if (indices != nullptr) *indices = nullptr;
+  return ts::guard_status(__func__, [&] {
+    const at::Tensor &x = T(a, "a");
+    if (values == nullptr) ts::fail("'values' is null");
+    if (indices == nullptr) ts::fail("'indices' is null");
+    // libtorch checks k against the dimension's size and dim against the rank, and throws (caught here).
+    auto r = x.topk(k, dim, largest, /*sorted=*/true);
+    ts_tensor v = ts::wrap(std::get<0>(r));
+    try {
+      *indices = ts::wrap(std::get<1>(r));
+    } catch (...) {
+      ts_free(v);
+      throw;
+    }
+    *values = v;
+  });
+}
+
 TS_API int ts_max_dim(ts_tensor a, int64_t dim, bool keepdim, ts_tensor *values, ts_tensor *indices) {
   return minmax_dim(__func__, true, a, dim, keepdim, values, indices);
 }

@@ -182,6 +182,27 @@ public final class Encoder extends Module {
     }
 
     /**
+     * The global embedding r1 alone: the layers without the 5×5 and 7×7 embedding heads, which inference that
+     * wants only r1 need not pay for. The same ops as {@link #encode(Tensor)}'s r1, so the same values.
+     *
+     * @param x images (B, 3, S, S) with S = {@link EncoderConfig#inputSize()}
+     * @return r1 (B, R, 1, 1); the caller owns it
+     * @throws IllegalArgumentException when {@code x} has the wrong shape
+     */
+    public Tensor encodeGlobal(Tensor x) {
+        checkInput(x);
+        try (var scope = TensorScope.open()) {
+            Tensor h = x.contiguous(memoryFormat); // a new handle, closed below like every h but x's own
+            for (int i = 0; i < layerList.size(); i++) {
+                Tensor next = layerList.get(i).forward(h);
+                h.close();
+                h = next;
+            }
+            return scope.keep(h);
+        }
+    }
+
+    /**
      * Encodes several views of the same images (equal batch sizes) in one pass, with the results of one
      * {@link #encode(Tensor)} per view: every batch norm normalises each view with that view's own statistics and
      * updates its running statistics view by view, in order, as the original encodes {@code x1} and then

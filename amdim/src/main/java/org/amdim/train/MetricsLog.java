@@ -23,7 +23,7 @@ public final class MetricsLog implements AutoCloseable {
     /** The columns after {@code kind}, in file order. */
     public static final List<String> COLUMNS = List.of("step", "epoch", "lr", "loss_opt", "loss_inf", "loss_g2l",
             "loss_1t5", "loss_1t7", "loss_5t5", "lgt_reg", "loss_cls", "loss_mix", "acc_mlp", "acc_lin",
-            "test_acc_mlp", "test_acc_lin", "img_per_s", "elapsed_s");
+            "test_acc_mlp", "test_acc_lin", "test_acc_knn", "img_per_s", "elapsed_s");
 
     private final Path file;
     private BufferedWriter out;

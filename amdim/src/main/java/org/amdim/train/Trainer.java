@@ -5,7 +5,9 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
@@ -65,6 +67,7 @@ public final class Trainer {
     private final ProgressReporter progress;
     private final DistributedConfig distributed;
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final List<EpochMonitor> monitors = new ArrayList<>();
 
     /** A trainer printing progress to standard output. */
     public Trainer(TrainConfig config) {
@@ -336,6 +339,9 @@ public final class Trainer {
                             row.put("test_acc_mlp", lastTest.mlp());
                             row.put("test_acc_lin", lastTest.linear());
                         }
+                        if (main) {
+                            runMonitors(model, epoch, row, progress);
+                        }
                         row.put("elapsed_s", trainNanos / 1e9);
                         if (main) {
                             metrics.write("epoch", row);
@@ -360,6 +366,34 @@ public final class Trainer {
     private Path newestCheckpoint() throws IOException {
         var files = CheckpointStore.list(config.output());
         return files.isEmpty() ? null : files.get(files.size() - 1);
+    }
+
+    /**
+     * Adds a monitor that runs at epoch ends, on the main process only (see {@link EpochMonitor}). In a
+     * data-parallel run the other processes wait for it at their next collective, so a monitor must finish within
+     * the collectives' timeout.
+     *
+     * @return this trainer
+     */
+    public Trainer addMonitor(EpochMonitor monitor) {
+        monitors.add(java.util.Objects.requireNonNull(monitor, "monitor"));
+        return this;
+    }
+
+    /** Runs the epoch-end monitors into the epoch's metrics row, then puts the model back in training mode. */
+    private void runMonitors(AmdimModel model, int epoch, Map<String, Double> row, ProgressReporter progress)
+            throws IOException {
+        for (EpochMonitor m : monitors) {
+            Map<String, Double> found;
+            try {
+                found = m.afterEpoch(model, config, epoch);
+            } finally {
+                model.train();
+            }
+            row.putAll(found);
+            found.forEach((k, v) -> progress.line(String.format(java.util.Locale.ROOT, "epoch %d: %s %.4f",
+                    epoch + 1, k, v)));
+        }
     }
 
     private Map<String, Double> stepRow(StepOutput out) {

@@ -83,11 +83,13 @@ public final class CpuMemoryCache {
         if (bytes < 0) {
             throw new IllegalArgumentException("the idle limit must be >= 0, got " + bytes);
         }
+        Native.ensureLoaded(); // before the bindings are touched: this may be the program's first call
         Native.check(ts_cpu_cache_configure(bytes));
     }
 
     /** Frees every idle block (live tensors keep theirs), as {@code torch.cuda.empty_cache()} does on a GPU. */
     public static void empty() {
+        Native.ensureLoaded(); // before the bindings are touched: this may be the program's first call
         Native.check(ts_cpu_cache_empty());
     }
 

@@ -14,15 +14,9 @@ import static org.amdim.bindings.ffm.TorchShim.TS_MEMORY_CONTIGUOUS;
  */
 public enum MemoryFormat {
     /** Row-major: the last dimension varies fastest (NCHW for images). */
-    CONTIGUOUS(TS_MEMORY_CONTIGUOUS()),
+    CONTIGUOUS,
     /** For 4-D (N, C, H, W) tensors: the channel varies fastest (NHWC order), as {@code torch.channels_last}. */
-    CHANNELS_LAST(TS_MEMORY_CHANNELS_LAST());
-
-    private final int code;
-
-    MemoryFormat(int code) {
-        this.code = code;
-    }
+    CHANNELS_LAST;
 
     /**
      * The format named as on a command line: {@code contiguous} or {@code channels-last} (also with an
@@ -44,8 +38,16 @@ public enum MemoryFormat {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }
 
-    /** The shim's code ({@code TS_MEMORY_*}). */
+    /**
+     * The shim's code ({@code TS_MEMORY_*}). Read on use, not when the constants are made: the generated bindings
+     * look the shim up when first touched, so an enum constant that read them would fail to initialise in a
+     * program whose first call is {@code MemoryFormat.parse} (nothing would have loaded the shim yet).
+     */
     int code() {
-        return code;
+        Native.ensureLoaded();
+        return switch (this) {
+            case CONTIGUOUS -> TS_MEMORY_CONTIGUOUS();
+            case CHANNELS_LAST -> TS_MEMORY_CHANNELS_LAST();
+        };
     }
 }

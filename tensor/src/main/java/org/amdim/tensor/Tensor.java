@@ -1103,6 +1103,23 @@ public final class Tensor implements AutoCloseable {
         return valuesIndices(s);
     }
 
+    /**
+     * The {@code k} largest (or smallest) elements along {@code dim}, sorted (largest first, or smallest first),
+     * with their indices, as {@code torch.topk(x, k, dim, largest, sorted=True)}. Among equal values the order is
+     * libtorch's.
+     *
+     * @param k       how many, from 0 to the size of {@code dim}
+     * @param dim     the dimension (negative counts from the end)
+     * @param largest true for the largest, false for the smallest
+     * @return values and int64 indices, with {@code dim} of size k; the caller owns both
+     * @throws org.amdim.bindings.TorchException when k or dim is out of range
+     */
+    public ValuesIndices topk(long k, long dim, boolean largest) {
+        MemorySegment s = Native.scratch();
+        Native.check(ts_topk(handle(), k, dim, largest, s, s.asSlice(8)));
+        return valuesIndices(s);
+    }
+
     private static ValuesIndices valuesIndices(MemorySegment s) {
         MemorySegment v = Native.pointerAt(s, 0);
         MemorySegment i = Native.pointerAt(s, 1);

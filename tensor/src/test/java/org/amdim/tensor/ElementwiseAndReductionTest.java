@@ -95,6 +95,28 @@ class ElementwiseAndReductionTest {
     }
 
     @Test
+    void topkSortsAndIndexesAlongADimension() {
+        try (var scope = TensorScope.open()) {
+            Tensor a = Tensor.of(new float[] {3, 1, 4, 1.5f, 9, 0, 6, 5}, 2, 4);
+            try (var top = a.topk(2, 1, true)) {
+                assertArrayEquals(new long[] {2, 2}, top.values().shape());
+                assertArrayEquals(new float[] {4, 3, 9, 6}, top.values().toFloatArray());
+                assertArrayEquals(new long[] {2, 0, 0, 2}, top.indices().toLongArray());
+            }
+            try (var low = a.topk(1, 0, false)) {
+                assertArrayEquals(new float[] {3, 0, 4, 1.5f}, low.values().toFloatArray());
+                assertArrayEquals(new long[] {0, 1, 0, 0}, low.indices().toLongArray());
+            }
+            try (var none = a.topk(0, -1, true)) {
+                assertArrayEquals(new long[] {2, 0}, none.values().shape());
+            }
+            assertThrows(org.amdim.bindings.TorchException.class, () -> a.topk(5, 1, true), "k above the size");
+            assertThrows(org.amdim.bindings.TorchException.class, () -> a.topk(-1, 1, true), "negative k");
+            assertThrows(org.amdim.bindings.TorchException.class, () -> a.topk(1, 2, true), "dim out of range");
+        }
+    }
+
+    @Test
     void reductionsWithDimsAndKeepdim() {
         try (var scope = TensorScope.open()) {
             Tensor a = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3);

@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
             BenchCommand.class,
             TrainCommand.class,
             EvalCommand.class,
+            EmbedCommand.class,
             ExportCommand.class,
             ConvertCommand.class,
             ViewsCommand.class,

@@ -7,6 +7,8 @@ import java.util.concurrent.Callable;
 
 import org.amdim.data.ImageDataset;
 import org.amdim.data.io.Stl10Dataset;
+import org.amdim.knn.KnnEvaluation;
+import org.amdim.knn.WeightedKnn;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
 import org.amdim.tensor.Device;
@@ -20,11 +22,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code amdim eval}: linear evaluation of a trained (or, for comparison, randomly initialised) encoder. */
 @Command(name = "eval", mixinStandardHelpOptions = true, showDefaultValues = true,
-        description = "Linear evaluation: train linear and MLP classifiers on frozen encoder features; report top-1.")
+        description = "Linear evaluation: train linear and MLP classifiers on frozen encoder features; report top-1."
+                + " With --knn: k-nearest-neighbour evaluation instead.")
 public final class EvalCommand implements Callable<Integer> {
     // Output goes through picocli's writer, so in-process callers (tests, embedding tools) can capture it.
     @Spec
@@ -55,6 +59,15 @@ public final class EvalCommand implements Callable<Integer> {
     @Option(names = "--max-test", defaultValue = "0", description = "Use at most N test images (0: all).")
     int maxTest;
 
+    @Option(names = "--knn", arity = "0..1", paramLabel = "K", fallbackValue = "" + WeightedKnn.DEFAULT_K,
+            description = "k-NN evaluation instead of the classifiers: cosine similarity to the training embeddings,"
+                    + " the K nearest vote with weights exp(sim/tau) (K without a value: ${FALLBACK-VALUE}).")
+    Integer knn;
+
+    @Option(names = "--knn-tau", defaultValue = "" + WeightedKnn.DEFAULT_TEMPERATURE,
+            description = "Temperature tau of the k-NN vote weights.")
+    double knnTau;
+
     @Mixin
     ComputeOptions compute;
 
@@ -68,7 +81,11 @@ public final class EvalCommand implements Callable<Integer> {
         data.checkRanges(ranges);
         compute.checkRanges(ranges);
         ranges.atLeast("--epochs", epochs, 1).atLeast("--batch", batch, 1).positive("--lr", lr)
-                .atLeast("--max-train", maxTrain, 0).atLeast("--max-test", maxTest, 0);
+                .atLeast("--max-train", maxTrain, 0).atLeast("--max-test", maxTest, 0)
+                .positive("--knn-tau", knnTau);
+        if (knn != null) {
+            ranges.atLeast("--knn", knn, 1);
+        }
         compute.applyThreads();
         compute.applyTf32();
         Device dev = compute.device();
@@ -91,6 +108,9 @@ public final class EvalCommand implements Callable<Integer> {
         }
         try (model) {
             model.to(dev);
+            if (knn != null) {
+                return knn(model, train, test, spec, dev);
+            }
             LinearEvaluation.Options o = new LinearEvaluation.Options(batch, epochs, lr, maxTrain, maxTest, seed);
             long t0 = System.nanoTime();
             LinearEvaluation.Result r = LinearEvaluation.run(model.encoder(), train, test, spec.preset(),
@@ -101,6 +121,20 @@ public final class EvalCommand implements Callable<Integer> {
                     r.testImages(), (System.nanoTime() - t0) / 1e9);
             out.flush();
         }
+        return 0;
+    }
+
+    /** The k-NN evaluation of {@code model}, printed as one line. */
+    private int knn(AmdimModel model, ImageDataset train, ImageDataset test, DatasetSpec spec, Device dev) {
+        long t0 = System.nanoTime();
+        WeightedKnn.Options o = WeightedKnn.Options.defaults().withK(knn).withTemperature(knnTau);
+        KnnEvaluation.Result r = KnnEvaluation.run(model, train, test, spec.preset(), test.numClasses(), o, batch,
+                maxTrain, maxTest, dev, null);
+        PrintWriter out = command.commandLine().getOut();
+        out.printf(Locale.ROOT, "%s encoder: k-NN top-1 %.4f (k %d, tau %s; %d train / %d test images, %.0f s)%n",
+                randomInit ? "random" : "trained", r.accuracy(), r.k(), knnTau, r.trainImages(), r.testImages(),
+                (System.nanoTime() - t0) / 1e9);
+        out.flush();
         return 0;
     }
 }

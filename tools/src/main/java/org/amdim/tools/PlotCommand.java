@@ -107,6 +107,10 @@ public final class PlotCommand implements Callable<Integer> {
         chart.add(new Series("train linear (batch)", t.series("step", "acc_lin"), lighter(lin), 1.2f, false));
         chart.add(new Series("test MLP (epoch end)", t.series("epoch", "test_acc_mlp"), mlp, 2.2f, true));
         chart.add(new Series("test linear (epoch end)", t.series("epoch", "test_acc_lin"), lin, 2.2f, true));
+        MetricsTable.XySeries knn = t.series("epoch", "test_acc_knn");
+        if (knn.size() > 0) {
+            chart.add(new Series("test k-NN (train --knn-every)", knn, Palette.color(2), 2.2f, true));
+        }
         return common(chart, t).yRange(0, 1);
     }
 
@@ -143,6 +147,10 @@ public final class PlotCommand implements Callable<Integer> {
         double lin = t.last("epoch", "test_acc_lin");
         if (!Double.isNaN(mlp) || !Double.isNaN(lin)) {
             parts.add(String.format(Locale.ROOT, "test accuracy MLP %.4f, linear %.4f", mlp, lin));
+        }
+        double knn = t.last("epoch", "test_acc_knn");
+        if (!Double.isNaN(knn)) {
+            parts.add(String.format(Locale.ROOT, "k-NN %.4f", knn));
         }
         return String.join(" | ", parts);
     }

@@ -10,6 +10,8 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.amdim.knn.KnnMonitor;
+import org.amdim.knn.WeightedKnn;
 import org.amdim.model.MixtureConfig;
 import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
@@ -25,6 +27,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** {@code amdim train}: self-supervised training, on the built-in synthetic dataset unless told otherwise. */
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
@@ -126,6 +129,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " master for each).")
     int nproc;
 
+    @Option(names = "--knn-every", defaultValue = "0", description = "Every N epochs, the test split's k-NN accuracy"
+            + " (k " + WeightedKnn.DEFAULT_K + ", tau " + WeightedKnn.DEFAULT_TEMPERATURE + ") against the labelled"
+            + " training split, reported and logged as test_acc_knn (0: never).")
+    int knnEvery;
+
     @Spec
     CommandSpec spec;
 
@@ -153,6 +161,9 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Trainer trainer = dist == null ? new Trainer(config)
                 : new Trainer(config, ProgressReporter.forStdout(config.logEvery()), dist);
+        if (knnEvery > 0) {
+            trainer.addMonitor(new KnnMonitor(knnEvery, WeightedKnn.Options.defaults()));
+        }
         Trainer.TrainResult r = trainer.run(resume);
         if (rank != 0) {
             return r.interrupted() ? 130 : 0;
@@ -176,6 +187,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .atLeast("--checkpoint-every", checkpointEvery, 0)
                 .atLeast("--eval-batches", evalBatches, TrainConfig.WHOLE_TEST_SET)
                 .atLeast("--log-every", logEvery, 1).atLeast("--nonfinite-skips", nonFiniteSkips, 0)
+                .atLeast("--knn-every", knnEvery, 0)
                 .atLeast("--world-size", worldSize, 1).atLeast("--rank", rank, 0)
                 .atLeast("--dist-timeout", distTimeout, 1)
                 .between("--nproc", nproc, 0, OptionRanges.maxThreads(), "at most one process per core");

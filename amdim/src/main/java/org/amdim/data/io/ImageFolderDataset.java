@@ -362,14 +362,15 @@ public final class ImageFolderDataset implements ImageDataset {
     }
 
     /**
-     * Converts a decoded image to 8-bit RGB, HWC, as PIL's {@code convert("RGB")}: gray is
+     * Converts a decoded image to 8-bit RGB, HWC, as PIL's {@code convert("RGB")} (the one conversion every
+     * reader of decoded images uses, this folder's and {@code org.amdim.embed}'s): gray is
      * replicated (read from the raster, since {@code getRGB} would apply a gamma conversion to
      * gray images), alpha is dropped, other colour models go through {@code getRGB}.
      *
      * @param img the decoded image
      * @param dst the buffer to fill (reshaped)
      */
-    static void toRgb(BufferedImage img, ImageBuffer dst) {
+    public static void toRgb(BufferedImage img, ImageBuffer dst) {
         int w = img.getWidth();
         int h = img.getHeight();
         dst.reshape(h, w, 3);
