@@ -95,7 +95,9 @@ public abstract class BatchNorm extends Module {
      * float64 values, where the row-major kernels stay near 1e-5 ({@code BatchNormPrecisionTest}). So channels-last
      * input is copied to row-major, normalised there and handed back channels-last (1×1 maps count as row-major and
      * pass as they are). The two strided copies cost more than the kernel itself: measured on 2 shared cores, about
-     * 0.7–0.8 s per batch-32 training step of the CIFAR encoder with use_bn on, 60–80 ms with it off. CUDA kernels
+     * 0.7–0.8 s per batch-32 training step of the CIFAR encoder with use_bn on. With use_bn off (the default) the
+     * only live batch norms on maps are the embedding heads' {@code bn_out}, whose input the head already makes
+     * row-major, so nothing is copied here and the default step costs what it did. CUDA kernels
      * accumulate alike in both layouts and are left alone.
      */
     private static boolean needsRowMajor(Tensor x) {
