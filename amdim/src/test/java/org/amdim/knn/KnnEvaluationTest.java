@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +22,7 @@ import org.amdim.tensor.Device;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
 import org.amdim.train.DatasetSpec;
+import org.amdim.train.MetricsCsv;
 import org.amdim.train.ProgressReporter;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
@@ -95,12 +94,9 @@ class KnnEvaluationTest {
         trainer.run(null);
         assertEquals(List.of(0, 1), epochs);
         assertEquals(List.of(true, true), trainingModeAtNextCall);
-        List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf(KnnMonitor.COLUMN);
-        List<String> values = lines.stream().filter(l -> l.startsWith("epoch,")).map(l -> l.split(",", -1)[col])
-                .toList();
-        assertEquals(List.of("0.250000", "1.25000"), values);
-        assertFalse(lines.stream().filter(l -> l.startsWith("step,")).anyMatch(l -> !l.split(",", -1)[col].isEmpty()));
+        MetricsCsv metrics = MetricsCsv.read(dir);
+        assertEquals(List.of("0.250000", "1.25000"), metrics.cells(MetricsCsv.EPOCH, KnnMonitor.COLUMN));
+        assertFalse(metrics.cells(MetricsCsv.STEP, KnnMonitor.COLUMN).stream().anyMatch(c -> !c.isEmpty()));
     }
 
     @Test

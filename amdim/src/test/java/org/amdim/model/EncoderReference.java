@@ -16,7 +16,7 @@ import org.amdim.tensor.Tensor;
 /**
  * Access to the encoder reference vectors computed by the original AMDIM code
  * ({@code src/test/resources/reference/encoder{32,64,128}.safetensors}, described in
- * /work/shared/reference/README.md), and element-wise comparisons that record how close they came.
+ * reference/README.md among the test resources), and element-wise comparisons that record how close they came.
  */
 final class EncoderReference {
     /** Worst observed error / tolerance per check, printed by the tests for the record. */

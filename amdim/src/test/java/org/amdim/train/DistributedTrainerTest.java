@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -187,16 +186,7 @@ class DistributedTrainerTest {
     }
 
     private static List<Double> stepLosses(Path run) throws IOException {
-        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf("loss_opt");
-        List<Double> out = new ArrayList<>();
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",", -1);
-            if (f[0].equals("step")) {
-                out.add(Double.parseDouble(f[col]));
-            }
-        }
-        return out;
+        return MetricsCsv.read(run).values(MetricsCsv.STEP, "loss_opt");
     }
 
     @Test

@@ -8,8 +8,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,16 +39,7 @@ class MixedPrecisionTrainingTest {
     }
 
     static List<Double> losses(Path dir) throws IOException {
-        List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf("loss_opt");
-        List<Double> out = new ArrayList<>();
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",", -1);
-            if (f[0].equals("step")) {
-                out.add(Double.parseDouble(f[col]));
-            }
-        }
-        return out;
+        return MetricsCsv.read(dir).values(MetricsCsv.STEP, "loss_opt");
     }
 
     @Test

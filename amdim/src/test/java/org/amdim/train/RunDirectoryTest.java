@@ -105,12 +105,7 @@ class RunDirectoryTest {
         Files.writeString(csv, row3.replaceFirst("^step,3,", "step,4,") + "\n"
                 + row3.replaceFirst("^step,3,", "step,5,") + "\nstep,6,0,0.1", java.nio.file.StandardOpenOption.APPEND);
         quiet(tiny(dir, 5)).run(dir);
-        List<Long> logged = new ArrayList<>();
-        for (String l : Files.readAllLines(csv)) {
-            if (l.startsWith("step,")) {
-                logged.add(Long.parseLong(l.split(",")[1]));
-            }
-        }
+        List<Long> logged = MetricsCsv.read(csv).cells(MetricsCsv.STEP, "step").stream().map(Long::parseLong).toList();
         // One row per step, none twice (the epoch row of step 4 is another kind).
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L), logged, Files.readString(csv));
     }

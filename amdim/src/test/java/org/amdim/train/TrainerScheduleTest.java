@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.List;
 
 import org.amdim.model.EncoderConfig;
 import org.junit.jupiter.api.Test;
@@ -39,9 +36,6 @@ class TrainerScheduleTest {
     }
 
     private static double[] column(Path csv, String name) throws IOException {
-        List<String> lines = Files.readAllLines(csv);
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf(name);
-        return lines.subList(1, lines.size()).stream().map(l -> l.split(",", -1))
-                .filter(f -> f[0].equals("step")).mapToDouble(f -> Double.parseDouble(f[col])).toArray();
+        return MetricsCsv.read(csv).values(MetricsCsv.STEP, name).stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

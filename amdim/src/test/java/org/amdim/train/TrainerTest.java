@@ -6,10 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import org.amdim.model.EncoderConfig;
@@ -33,16 +30,7 @@ class TrainerTest {
     }
 
     private static List<Double> losses(Path dir) throws IOException {
-        List<String> lines = Files.readAllLines(dir.resolve("metrics.csv"));
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf("loss_opt");
-        List<Double> out = new ArrayList<>();
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",", -1);
-            if (f[0].equals("step")) {
-                out.add(Double.parseDouble(f[col]));
-            }
-        }
-        return out;
+        return MetricsCsv.read(dir).values(MetricsCsv.STEP, "loss_opt");
     }
 
     @Test

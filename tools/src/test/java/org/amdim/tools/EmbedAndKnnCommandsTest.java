@@ -29,6 +29,7 @@ import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.train.DatasetSpec;
+import org.amdim.train.MetricsCsv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -58,14 +59,10 @@ class EmbedAndKnnCommandsTest {
 
     @Test
     void theKnnMonitorLogsItsAccuracyAtEveryEpochEndAndThePlotShowsIt() throws IOException {
-        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-        int col = Arrays.asList(lines.get(0).split(",")).indexOf("test_acc_knn");
-        assertTrue(col > 0, lines.get(0));
-        List<String> epochs = lines.stream().filter(l -> l.startsWith("epoch,")).toList();
-        assertEquals(2, epochs.size(), String.join("\n", lines));
-        for (String l : epochs) {
-            double acc = Double.parseDouble(l.split(",", -1)[col]);
-            assertTrue(acc >= 0 && acc <= 1, l);
+        List<Double> accuracies = MetricsCsv.read(run).values(MetricsCsv.EPOCH, "test_acc_knn");
+        assertEquals(2, accuracies.size(), accuracies.toString());
+        for (double acc : accuracies) {
+            assertTrue(acc >= 0 && acc <= 1, accuracies.toString());
         }
         Pictures.assumeHeadless();
         CliRun p = CliRun.of("plot", "--run", run.toString(), "-o", tmp.resolve("plot.png").toString());

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reads the reference files written by Python (original AMDIM code, see
- * /work/shared/reference/README.md) and checks them against the documented contents.
+ * amdim/src/test/resources/reference/README.md) and checks them against the documented contents.
  */
 class ReferenceFilesTest {
 

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The original AMDIM online classifiers rebuilt from the nn layers alone and checked against
- * {@code evaluator.safetensors} (README section 3): the MLP head [Flatten, Dropout, Linear without bias,
- * BatchNorm1d, ReLU, Dropout, Linear] and the linear head [Flatten, Dropout, Linear], loaded by their PyTorch
+ * {@code evaluator.safetensors} (amdim/src/test/resources/reference/README.md, section 3): the MLP head
+ * [Flatten, Dropout, Linear without bias, BatchNorm1d, ReLU, Dropout, Linear] and the linear head [Flatten, Dropout, Linear], loaded by their PyTorch
  * state-dict names; eval- and train-mode logits and losses, gradients, and the BatchNorm1d buffers after a
  * train-mode forward. Tolerances are the README's "Suggested tolerances".
  */

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Five Adam steps with the AMDIM training script's settings against {@code adam.safetensors} of every reference
- * set, with the settings of the file's metadata (README section 4): lr 2e-4, betas (0.8, 0.999), eps 1e-8, L2 weight decay 1e-5, gradients g1..g5 with scales from 1e-8 to
- * 1e2, zeros and a late-starting element. Parameters to abs 1e-6, moments to rel 1e-5.
+ * set, with the settings of the file's metadata (amdim/src/test/resources/reference/README.md, section 4):
+ * lr 2e-4, betas (0.8, 0.999), eps 1e-8, L2 weight decay 1e-5, gradients g1..g5 with scales from 1e-8 to 1e2,
+ * zeros and a late-starting element. Parameters to abs 1e-6, moments to rel 1e-5.
  */
 @ExtendWith(NoLeaks.class)
 class AdamReferenceTest {
