@@ -12,51 +12,48 @@ import org.amdim.nn.optim.WarmupMultiStepSchedule;
 import org.amdim.tensor.Device;
 
 /**
- * Everything a self-supervised run needs, with the original training script's defaults where it has one.
+ * Everything a self-supervised run needs. The defaults, the original training script's where it has one, are
+ * written once, in the {@link Builder}'s fields: {@link #defaults()} and {@link #builder()} start from them, and the
+ * command line shows them from there.
  *
- * @param dataset          the data (default: the built-in synthetic dataset)
- * @param encoder          encoder hyper-parameters (default: the original's CIFAR default, ndf 128, n_rkhs 1024,
- *                         n_depth 3)
- * @param classes          classes of the online classifiers (default 10)
- * @param batchSize        images per step (default 200, as train.py)
- * @param epochs           epochs to train (default {@link EpochSchedule#SMALL_IMAGES}'s 300; the original's per
- *                         dataset: {@link EpochSchedule#originalFor})
+ * @param dataset          the data
+ * @param encoder          encoder hyper-parameters
+ * @param classes          classes of the online classifiers
+ * @param batchSize        images per step
+ * @param epochs           epochs to train (by default the original's for the data: {@link EpochSchedule#originalFor})
  * @param maxSteps         stop after this many updates (0: no limit; for smoke runs and tests)
- * @param lr               Adam learning rate (2e-4)
- * @param beta1            Adam β1 (0.8)
- * @param beta2            Adam β2 (0.999)
- * @param eps              Adam eps (1e-8)
- * @param weightDecay      L2 weight decay added to the gradient (1e-5)
- * @param warmupSteps      linear learning-rate warm-up: lr·min(1, (t+1)/warmupSteps) (500)
- * @param milestones       epochs after whose end the learning rate is multiplied by {@code gamma} ({250, 280};
- *                         see {@link #lrSchedule})
- * @param gamma            the decay factor (0.2)
- * @param tclip            soft clip of the NCE scores (20)
- * @param mixture          mixture heads (off)
- * @param seed             seeds initialisation, the data order, augmentation, NCE locations and dropout (0)
- * @param threads          libtorch intra-op threads (2)
- * @param workers          data-loader threads (2)
- * @param device           where the model runs (cpu)
- * @param output           run directory: metrics.csv and checkpoints (runs/amdim)
+ * @param lr               Adam learning rate
+ * @param beta1            Adam β1
+ * @param beta2            Adam β2
+ * @param eps              Adam eps
+ * @param weightDecay      L2 weight decay added to the gradient
+ * @param warmupSteps      linear learning-rate warm-up: lr·min(1, (t+1)/warmupSteps)
+ * @param milestones       epochs after whose end the learning rate is multiplied by {@code gamma} (see
+ *                         {@link #lrSchedule})
+ * @param gamma            the decay factor
+ * @param tclip            soft clip of the NCE scores
+ * @param mixture          mixture heads
+ * @param seed             seeds initialisation, the data order, augmentation, NCE locations and dropout
+ * @param threads          libtorch intra-op threads
+ * @param workers          data-loader threads
+ * @param device           where the model runs
+ * @param output           run directory: metrics.csv and checkpoints
  * @param checkpointEvery  also checkpoint every N steps (0: only at epoch ends)
- * @param evalBatches      test batches of the online evaluation at each epoch end: {@link #WHOLE_TEST_SET} (the
- *                         default, as the original), 0 for no evaluation, or a limit for quick runs (the
- *                         figure is then over a subset, and says so)
+ * @param evalBatches      test batches of the online evaluation at each epoch end: {@link #WHOLE_TEST_SET} (as the
+ *                         original), 0 for no evaluation, or a limit for quick runs (the figure is then over a
+ *                         subset, and says so)
  * @param bnWarmupBatches  test batches run in training mode to refresh batch-norm statistics before each test
- *                         pass, as the original (50)
- * @param logEvery         steps between metrics rows and plain progress lines (10)
+ *                         pass, as the original
+ * @param logEvery         steps between metrics rows and plain progress lines
  * @param amp              mixed precision of the forward pass ({@link AmpMode#NONE}: float32 throughout)
  * @param nonFiniteSkips   consecutive steps with a non-finite loss that are skipped (no update) before the run
- *                         stops as diverged ({@value #DEFAULT_NON_FINITE_SKIPS}: the first one stops it)
+ *                         stops as diverged (0: the first one stops it)
  */
 public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
         long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
         int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
         Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery,
         AmpMode amp, int nonFiniteSkips) {
-
-    /** The default of {@link #nonFiniteSkips()}: a NaN or infinite loss stops the run at once. */
-    public static final int DEFAULT_NON_FINITE_SKIPS = 0;
 
     /** {@link #evalBatches()} value for evaluating on every test batch, as the original does at each epoch end. */
     public static final int WHOLE_TEST_SET = -1;
@@ -100,14 +97,14 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         milestones = milestones.clone();
     }
 
-    /** The original's defaults on the synthetic dataset (10 000 images) with the CIFAR encoder. */
+    /** The defaults: the original's on the synthetic dataset (10 000 images) with the CIFAR encoder. */
     public static TrainConfig defaults() {
-        DatasetSpec data = DatasetSpec.synthetic(10_000);
-        EpochSchedule schedule = EpochSchedule.originalFor(data.kind());
-        return new TrainConfig(data, EncoderConfig.cifar10Default(), 10, 200, schedule.epochs(), 0, 2e-4,
-                0.8, 0.999, 1e-8, 1e-5, 500, schedule.milestones(), 0.2, 20.0, MixtureConfig.defaults(), 0, 2, 2,
-                Device.CPU, Path.of("runs", "amdim"), 0, WHOLE_TEST_SET, 50, 10, AmpMode.NONE,
-                DEFAULT_NON_FINITE_SKIPS);
+        return builder().build();
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -150,33 +147,37 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
 
     /** Changes some values of a configuration; {@link #build()} validates the result. */
     public static final class Builder {
-        private DatasetSpec dataset;
-        private EncoderConfig encoder;
-        private int classes;
-        private int batchSize;
-        private int epochs;
-        private long maxSteps;
-        private double lr;
-        private double beta1;
-        private double beta2;
-        private double eps;
-        private double weightDecay;
-        private long warmupSteps;
-        private int[] milestones;
-        private double gamma;
-        private double tclip;
-        private MixtureConfig mixture;
-        private long seed;
-        private int threads;
-        private int workers;
-        private Device device;
-        private Path output;
-        private long checkpointEvery;
-        private int evalBatches;
-        private int bnWarmupBatches;
-        private int logEvery;
-        private int nonFiniteSkips;
-        private AmpMode amp;
+        // The defaults, the one place they are written; where the original train.py has one, it is its.
+        private DatasetSpec dataset = DatasetSpec.synthetic(10_000);
+        private EncoderConfig encoder = EncoderConfig.cifar10Default();
+        private int classes = 10;
+        private int batchSize = 200;
+        private int epochs = EpochSchedule.originalFor(dataset.kind()).epochs();
+        private long maxSteps = 0;
+        private double lr = 2e-4;
+        private double beta1 = 0.8;
+        private double beta2 = 0.999;
+        private double eps = 1e-8;
+        private double weightDecay = 1e-5;
+        private long warmupSteps = 500;
+        private int[] milestones = EpochSchedule.originalFor(dataset.kind()).milestones();
+        private double gamma = 0.2;
+        private double tclip = 20.0;
+        private MixtureConfig mixture = MixtureConfig.defaults();
+        private long seed = 0;
+        private int threads = 2;
+        private int workers = 2;
+        private Device device = Device.CPU;
+        private Path output = Path.of("runs", "amdim");
+        private long checkpointEvery = 0;
+        private int evalBatches = WHOLE_TEST_SET;
+        private int bnWarmupBatches = 50;
+        private int logEvery = 10;
+        private int nonFiniteSkips = 0;
+        private AmpMode amp = AmpMode.NONE;
+
+        private Builder() {
+        }
 
         private Builder(TrainConfig c) {
             dataset = c.dataset();

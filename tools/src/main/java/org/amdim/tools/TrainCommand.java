@@ -31,6 +31,7 @@ import picocli.CommandLine.ParameterException;
 
 /** {@code amdim train}: self-supervised training, on the built-in synthetic dataset unless told otherwise. */
 @Command(name = "train", mixinStandardHelpOptions = true, showDefaultValues = true,
+        defaultValueProvider = TrainDefaults.class,
         description = "Train AMDIM self-supervised (Ctrl-C writes a checkpoint and exits; --resume continues).")
 public final class TrainCommand implements Callable<Integer> {
     @Mixin
@@ -39,20 +40,20 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     EncoderOptions encoder;
 
-    @Option(names = "--batch", defaultValue = "200", description = "Images per step.")
+    @Option(names = "--batch", description = "Images per step.")
     int batch;
 
     @Option(names = "--epochs", description = "Epochs to train (default: the original's for the dataset, "
             + EpochSchedule.SMALL_IMAGES_EPOCHS + ", or " + EpochSchedule.IMAGENET_EPOCHS + " for --dataset folder).")
     Integer epochs;
 
-    @Option(names = "--max-steps", defaultValue = "0", description = "Stop after this many steps (0: no limit).")
+    @Option(names = "--max-steps", description = "Stop after this many steps (0: no limit).")
     long maxSteps;
 
-    @Option(names = "--lr", defaultValue = "2e-4", description = "Adam learning rate.")
+    @Option(names = "--lr", description = "Adam learning rate.")
     double lr;
 
-    @Option(names = "--warmup", defaultValue = "500", description = "Linear warm-up steps.")
+    @Option(names = "--warmup", description = "Linear warm-up steps.")
     long warmup;
 
     @Option(names = "--milestones", split = ",", description = "Epochs after whose end the learning rate is"
@@ -66,42 +67,42 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--mixture", defaultValue = "0", description = "Mixture components k (0: mixtures off).")
     int mixtureK;
 
-    @Option(names = "--mixture-tau", defaultValue = "1.0", description = "Mixture sharpness tau.")
+    @Option(names = "--mixture-tau", description = "Mixture sharpness tau.")
     double mixtureTau;
 
     @Mixin
     ComputeOptions compute;
 
-    @Option(names = "--workers", defaultValue = "2", description = "Data-loader threads.")
+    @Option(names = "--workers", description = "Data-loader threads.")
     int workers;
 
-    @Option(names = "--amp", defaultValue = "none",
+    @Option(names = "--amp",
             description = "Mixed precision: none, bf16 (no loss scaling) or fp16 (with a gradient scaler; CUDA).")
     String amp;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Seed of everything random.")
+    @Option(names = "--seed", description = "Seed of everything random.")
     long seed;
 
-    @Option(names = {"--output", "-o"}, defaultValue = "runs/amdim", description = "Run directory.")
+    @Option(names = {"--output", "-o"}, description = "Run directory.")
     Path output;
 
     @Option(names = "--resume", description = "Continue from a checkpoint file or run directory.")
     Path resume;
 
-    @Option(names = "--checkpoint-every", defaultValue = "0",
+    @Option(names = "--checkpoint-every",
             description = "Also checkpoint every N steps (0: at epoch ends only).")
     long checkpointEvery;
 
-    @Option(names = "--eval-batches", defaultValue = "" + TrainConfig.WHOLE_TEST_SET,
+    @Option(names = "--eval-batches",
             description = "Test batches of the online evaluation at each epoch end: " + TrainConfig.WHOLE_TEST_SET
                     + " for the whole test set (as the original), 0 for none, N for the first N batches only (quick"
                     + " runs; the output then says the accuracy is over a subset).")
     int evalBatches;
 
-    @Option(names = "--log-every", defaultValue = "10", description = "Steps between metric rows.")
+    @Option(names = "--log-every", description = "Steps between metric rows.")
     int logEvery;
 
-    @Option(names = "--nonfinite-skips", defaultValue = "" + TrainConfig.DEFAULT_NON_FINITE_SKIPS,
+    @Option(names = "--nonfinite-skips",
             description = "Steps in a row with a NaN or infinite loss to skip (no update) before the run stops as"
                     + " diverged; the last checkpoint stays the last good one.")
     int nonFiniteSkips;
