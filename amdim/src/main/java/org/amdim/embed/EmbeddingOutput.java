@@ -4,7 +4,7 @@ import java.util.Locale;
 
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.Features;
+import org.amdim.model.encoder.Features;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;

@@ -20,7 +20,7 @@ import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.train.CheckpointStore;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.ModelCheckpoints;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Map;
 import org.amdim.data.ImageDataset;
 import org.amdim.data.io.Stl10Dataset;
 import org.amdim.model.AmdimModel;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.EpochMonitor;
 import org.amdim.train.TrainConfig;
 

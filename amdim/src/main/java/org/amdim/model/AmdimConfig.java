@@ -1,5 +1,10 @@
 package org.amdim.model;
 
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.heads.Evaluator;
+import org.amdim.model.mixture.MixtureConfig;
+import org.amdim.model.nce.MultiScaleNceLoss;
+
 /**
  * Everything that fixes the shape of an {@link AmdimModel}, with the training script's defaults.
  *

@@ -1,5 +1,6 @@
 package org.amdim.model;
 
+import org.amdim.model.encoder.Encoder;
 import org.amdim.nn.Module;
 
 /**

@@ -3,6 +3,11 @@ package org.amdim.model;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.amdim.model.encoder.Features;
+import org.amdim.model.heads.ClassifierLoss;
+import org.amdim.model.heads.EvaluatorLogits;
+import org.amdim.model.mixture.MixtureLoss;
+import org.amdim.model.nce.NceLosses;
 import org.amdim.tensor.Tensor;
 
 /**

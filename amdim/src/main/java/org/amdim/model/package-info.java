@@ -1,8 +1,8 @@
 /**
- * The AMDIM model (Bachman, Hjelm and Buchwalter, 2019): the multi-scale residual {@link org.amdim.model.Encoder},
- * the multi-scale NCE objective {@link org.amdim.model.MultiScaleNceLoss}, the online classifiers
- * {@link org.amdim.model.Evaluator}, the optional mixture-based representations
- * {@link org.amdim.model.MixtureHeads}, and {@link org.amdim.model.AmdimModel}, which ties them together with the
- * original implementation's state-dict names and computes one training step's losses.
+ * The AMDIM model (Bachman, Hjelm and Buchwalter, 2019), one sub-package per concept: the multi-scale residual
+ * encoder ({@code model.encoder}), the multi-scale NCE objective ({@code model.nce}), the online classifiers
+ * ({@code model.heads}) and the optional mixture-based representations ({@code model.mixture}). Here,
+ * {@link org.amdim.model.AmdimModel} ties them together under the original implementation's state-dict names and
+ * computes one training step's losses ({@link org.amdim.model.StepOutput}).
  */
 package org.amdim.model;

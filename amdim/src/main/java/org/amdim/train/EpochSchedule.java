@@ -2,6 +2,8 @@ package org.amdim.train;
 
 import java.util.Arrays;
 
+import org.amdim.data.DatasetSpec;
+
 /**
  * How long a run trains and after which epochs its learning rate decays: the one place that holds the original
  * training script's choices per dataset ({@code train.py}: CIFAR-10/100 and STL-10 train 300 epochs with

@@ -7,8 +7,8 @@ import java.util.Map;
 
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.MixtureConfig;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.mixture.MixtureConfig;
 
 /**
  * Rebuilds a trained {@link AmdimModel} from a training checkpoint: the checkpoint's metadata records the

@@ -9,7 +9,7 @@ import org.amdim.data.LoaderConfig;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EvaluatorLogits;
+import org.amdim.model.heads.EvaluatorLogits;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;

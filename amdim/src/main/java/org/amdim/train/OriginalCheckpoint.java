@@ -8,10 +8,10 @@ import java.util.Map;
 
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.Evaluator;
-import org.amdim.model.MixtureConfig;
-import org.amdim.model.MultiScaleNceLoss;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.heads.Evaluator;
+import org.amdim.model.mixture.MixtureConfig;
+import org.amdim.model.nce.MultiScaleNceLoss;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.pth.PthFile;
 import org.amdim.nn.io.pth.PthFormatException;

@@ -5,8 +5,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.MixtureConfig;
+import org.amdim.data.DatasetSpec;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.nn.optim.LrSchedule;
 import org.amdim.nn.optim.WarmupMultiStepSchedule;
 import org.amdim.tensor.Device;

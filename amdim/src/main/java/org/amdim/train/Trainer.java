@@ -22,7 +22,7 @@ import org.amdim.data.LoaderPosition;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.NceScores;
+import org.amdim.model.nce.NceScores;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.GradScaler;

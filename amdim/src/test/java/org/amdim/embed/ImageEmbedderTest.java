@@ -22,8 +22,8 @@ import javax.imageio.ImageIO;
 
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.Features;
-import org.amdim.model.MixtureConfig;
+import org.amdim.model.encoder.Features;
+import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;

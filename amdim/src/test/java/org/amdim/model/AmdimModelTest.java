@@ -1,5 +1,11 @@
 package org.amdim.model;
 
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.encoder.Features;
+import org.amdim.model.heads.ClassifierLoss;
+import org.amdim.model.heads.EvaluatorLogits;
+import org.amdim.model.mixture.MixtureAssignment;
+import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.tensor.NoLeaks;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -16,12 +16,12 @@ import org.amdim.tensor.Tensor;
  * Comparisons against reference tensors that report how close they came: every check prints
  * {@code worst error / allowed error} (≤ 1 passes) so the margins are visible in the test log.
  */
-final class Close {
+public final class Close {
     private Close() {
     }
 
     /** Loads {@code src/test/resources/reference/<name>}. */
-    static NamedTensors reference(String name) {
+    public static NamedTensors reference(String name) {
         try {
             var url = Close.class.getResource("/reference/" + name);
             if (url == null) {
@@ -36,7 +36,7 @@ final class Close {
     }
 
     /** Largest |value| of a tensor. */
-    static double maxAbs(Tensor t) {
+    public static double maxAbs(Tensor t) {
         double m = 0;
         for (double v : t.toDoubleArray()) {
             m = Math.max(m, Math.abs(v));
@@ -48,7 +48,7 @@ final class Close {
      * Asserts {@code |actual − expected| ≤ atol + rtol·|expected|} element-wise and returns the worst ratio of
      * error to allowance.
      */
-    static double check(String what, Tensor actual, Tensor expected, double atol, double rtol) {
+    public static double check(String what, Tensor actual, Tensor expected, double atol, double rtol) {
         assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
         double[] a = actual.toDoubleArray();
         double[] e = expected.toDoubleArray();
@@ -68,7 +68,7 @@ final class Close {
     }
 
     /** Relative check of a scalar: {@code |a − e| ≤ rtol·|e|}. */
-    static double checkScalar(String what, double actual, double expected, double rtol) {
+    public static double checkScalar(String what, double actual, double expected, double rtol) {
         double err = Math.abs(actual - expected);
         double ratio = err == 0 ? 0 : err / (rtol * Math.abs(expected));
         System.out.printf("[check] %-60s %.8g vs %.8g  err/tol %.3f%n", what, actual, expected, ratio);

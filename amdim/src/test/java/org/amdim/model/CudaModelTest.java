@@ -1,5 +1,6 @@
 package org.amdim.model;
 
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.tensor.NoLeaks;
 
 import static org.junit.jupiter.api.Assertions.*;

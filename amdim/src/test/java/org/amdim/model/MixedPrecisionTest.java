@@ -1,5 +1,9 @@
 package org.amdim.model;
 
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.nce.MultiScaleNceLoss;
+import org.amdim.model.nce.NceLosses;
+import org.amdim.model.nce.NceScores;
 import org.amdim.tensor.CpuKernelAssumptions;
 import org.amdim.tensor.NoLeaks;
 

@@ -12,12 +12,12 @@ import org.amdim.tensor.Torch;
  * run float32 convolutions in TF32, whose 10-bit mantissa no float32 tolerance survives), so the same
  * tolerances hold on both.
  */
-final class ReferenceDevices {
+public final class ReferenceDevices {
     private ReferenceDevices() {
     }
 
     /** The {@code @MethodSource} of device-parameterised reference tests. */
-    static Stream<Device> cpuAndCuda() {
+    public static Stream<Device> cpuAndCuda() {
         return Stream.of(Device.CPU, Device.cuda(0));
     }
 
@@ -25,7 +25,7 @@ final class ReferenceDevices {
      * Skips the test where {@code device} is a CUDA device this machine lacks, and otherwise switches TF32 off
      * until the returned handle is closed.
      */
-    static Float32 use(Device device) {
+    public static Float32 use(Device device) {
         if (device.isCuda()) {
             CudaAssumptions.assumeCuda();
         }
@@ -33,7 +33,7 @@ final class ReferenceDevices {
     }
 
     /** Puts the TF32 settings back. */
-    record Float32(Torch.Tf32 previous) implements AutoCloseable {
+    public record Float32(Torch.Tf32 previous) implements AutoCloseable {
         @Override
         public void close() {
             Torch.setTf32(previous);

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.nn.io.Json;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
@@ -23,12 +24,12 @@ import org.amdim.nn.io.TensorFiles;
  * name starts with {@code reference} and read each file's settings from its own metadata, so another set needs
  * a directory and no code.
  */
-final class ReferenceSets {
+public final class ReferenceSets {
     private ReferenceSets() {
     }
 
     /** The names of the reference-set directories among this module's test resources, sorted. */
-    static List<String> names() {
+    public static List<String> names() {
         Path root = testResourcesRoot();
         try (Stream<Path> dirs = Files.list(root)) {
             return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString())
@@ -39,12 +40,12 @@ final class ReferenceSets {
     }
 
     /** The sets that hold {@code file}. */
-    static Stream<String> holding(String file) {
+    public static Stream<String> holding(String file) {
         return names().stream().filter(set -> Files.isRegularFile(testResourcesRoot().resolve(set).resolve(file)));
     }
 
     /** Loads {@code <set>/<file>}; the caller closes it. */
-    static NamedTensors load(String set, String file) {
+    public static NamedTensors load(String set, String file) {
         Path path = testResourcesRoot().resolve(set).resolve(file);
         try {
             return TensorFiles.load(path);
@@ -64,26 +65,26 @@ final class ReferenceSets {
     }
 
     /** A metadata entry that must be present. */
-    static String setting(NamedTensors ref, String key) {
+    public static String setting(NamedTensors ref, String key) {
         String v = ref.metadata().get(key);
         assertNotNull(v, "metadata entry " + key + " of " + ref.metadata().get("vector_set"));
         return v;
     }
 
     /** An integer setting of the file's metadata. */
-    static int intSetting(NamedTensors ref, String key) {
+    public static int intSetting(NamedTensors ref, String key) {
         return Integer.parseInt(setting(ref, key).trim());
     }
 
     /** A boolean setting, written by Python as {@code True}/{@code False} or {@code 1}/{@code 0}. */
-    static boolean boolSetting(NamedTensors ref, String key) {
+    public static boolean boolSetting(NamedTensors ref, String key) {
         String v = setting(ref, key).trim().toLowerCase(Locale.ROOT);
         return v.equals("true") || v.equals("1");
     }
 
     /** The set-wide {@code generator_options} (JSON object), or an empty map for sets that predate it. */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> generatorOptions(NamedTensors ref) {
+    public static Map<String, Object> generatorOptions(NamedTensors ref) {
         String json = ref.metadata().get("generator_options");
         return json == null ? Map.of() : (Map<String, Object>) Json.parse(json);
     }
@@ -93,7 +94,7 @@ final class ReferenceSets {
      * {@code n_rkhs}, {@code n_depth}, {@code use_bn}; every encoder and train-step file of every set has them),
      * checked against the set's {@code generator_options} where the set has them.
      */
-    static EncoderConfig encoderConfig(NamedTensors ref) {
+    public static EncoderConfig encoderConfig(NamedTensors ref) {
         EncoderConfig c = new EncoderConfig(intSetting(ref, "encoder_size"), intSetting(ref, "ndf"),
                 intSetting(ref, "n_rkhs"), intSetting(ref, "n_depth"), boolSetting(ref, "use_bn"));
         Map<String, Object> options = generatorOptions(ref);

@@ -1,5 +1,6 @@
 package org.amdim.train;
 
+import org.amdim.data.DatasetSpec;
 import org.amdim.tensor.distributed.RankProcesses;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -18,7 +19,7 @@ import org.amdim.data.ImageDataset;
 import org.amdim.data.LoaderConfig;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.LrSchedule;

@@ -13,7 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 import org.amdim.bindings.TorchException;
-import org.amdim.model.EncoderConfig;
+import org.amdim.data.DatasetSpec;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.nn.optim.GradScaler;
 import org.amdim.tensor.Autocast;
 import org.amdim.tensor.CpuKernelAssumptions;

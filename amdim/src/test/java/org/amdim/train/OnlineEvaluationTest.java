@@ -6,9 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 
+import org.amdim.data.DatasetSpec;
 import org.amdim.data.ImageDataset;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.junit.jupiter.api.Test;
 
 /**

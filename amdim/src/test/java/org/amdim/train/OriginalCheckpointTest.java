@@ -18,8 +18,8 @@ import java.util.TreeMap;
 
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.Features;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.encoder.Features;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.nn.io.pth.PthFile;

@@ -10,8 +10,8 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.Features;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.encoder.Features;
 import org.amdim.nn.io.pth.PthFile;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.NoLeaks;

@@ -11,7 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.amdim.model.EncoderConfig;
+import org.amdim.data.DatasetSpec;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

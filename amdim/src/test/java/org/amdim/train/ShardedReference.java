@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.amdim.model.AmdimModel;
-import org.amdim.model.Features;
+import org.amdim.model.encoder.Features;
 import org.amdim.model.StepOutput;
 import org.amdim.tensor.Tensor;
 

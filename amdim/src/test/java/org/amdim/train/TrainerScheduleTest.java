@@ -7,7 +7,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 
-import org.amdim.model.EncoderConfig;
+import org.amdim.data.DatasetSpec;
+import org.amdim.model.encoder.EncoderConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,7 +9,8 @@ import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.amdim.model.EncoderConfig;
+import org.amdim.data.DatasetSpec;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

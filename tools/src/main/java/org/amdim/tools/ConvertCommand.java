@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.train.CheckpointStore;
 import org.amdim.train.OriginalCheckpoint;

@@ -2,7 +2,7 @@ package org.amdim.tools;
 
 import java.nio.file.Path;
 
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;

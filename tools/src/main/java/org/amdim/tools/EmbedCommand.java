@@ -25,7 +25,7 @@ import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

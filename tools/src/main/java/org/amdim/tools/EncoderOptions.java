@@ -2,7 +2,7 @@ package org.amdim.tools;
 
 import java.util.Locale;
 
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 
 import picocli.CommandLine.Option;
 

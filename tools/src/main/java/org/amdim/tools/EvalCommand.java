@@ -14,7 +14,7 @@ import org.amdim.model.AmdimModel;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Torch;
 import org.amdim.train.CheckpointStore;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.LinearEvaluation;
 import org.amdim.train.ModelCheckpoints;
 

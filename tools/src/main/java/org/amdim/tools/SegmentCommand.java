@@ -16,7 +16,7 @@ import org.amdim.data.SampleTransform;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.MixtureAssignment;
+import org.amdim.model.mixture.MixtureAssignment;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -25,7 +25,7 @@ import org.amdim.tools.render.GridLayout;
 import org.amdim.tools.render.ImageGrid;
 import org.amdim.tools.render.Palette;
 import org.amdim.tools.render.Png;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.ModelCheckpoints;
 
 import picocli.CommandLine.Command;

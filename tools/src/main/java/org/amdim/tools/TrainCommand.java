@@ -12,10 +12,10 @@ import java.util.concurrent.Callable;
 
 import org.amdim.knn.KnnMonitor;
 import org.amdim.knn.WeightedKnn;
-import org.amdim.model.MixtureConfig;
+import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.DistributedConfig;
 import org.amdim.train.EpochSchedule;
 import org.amdim.train.ProgressReporter;

@@ -19,7 +19,7 @@ import org.amdim.tools.render.Denormalizer;
 import org.amdim.tools.render.GridLayout;
 import org.amdim.tools.render.ImageGrid;
 import org.amdim.tools.render.Png;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -28,7 +28,7 @@ import org.amdim.nn.io.SafetensorsFile;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.NoLeaks;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.amdim.train.MetricsCsv;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.MixtureConfig;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.Tensor;

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 
 import org.amdim.data.ImageBuffer;
 import org.amdim.data.ImageDataset;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

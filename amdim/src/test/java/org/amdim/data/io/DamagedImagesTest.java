@@ -11,7 +11,7 @@ import java.util.Arrays;
 import javax.imageio.ImageIO;
 
 import org.amdim.data.DatasetFormatException;
-import org.amdim.train.DatasetSpec;
+import org.amdim.data.DatasetSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,7 +3,7 @@ package org.amdim.tools.bench;
 import java.util.List;
 
 import org.amdim.data.augment.AugmentationPreset;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 
 /**
  * The dataset settings the model-scale benchmarks take by name (their {@code preset} parameter): the original

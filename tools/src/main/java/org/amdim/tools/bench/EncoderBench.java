@@ -2,9 +2,9 @@ package org.amdim.tools.bench;
 
 import java.util.concurrent.TimeUnit;
 
-import org.amdim.model.Encoder;
-import org.amdim.model.EncoderConfig;
-import org.amdim.model.Features;
+import org.amdim.model.encoder.Encoder;
+import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.encoder.Features;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;

@@ -4,7 +4,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 import org.amdim.model.AmdimModel;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.GradScaler;

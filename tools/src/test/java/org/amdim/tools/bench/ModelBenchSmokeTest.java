@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 
 import org.amdim.data.augment.AugmentationPreset;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.tensor.CpuKernelAssumptions;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;

@@ -12,7 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 import org.amdim.data.augment.AugmentationPreset;
-import org.amdim.model.EncoderConfig;
+import org.amdim.model.encoder.EncoderConfig;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Fork;
