@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +22,6 @@ import org.amdim.data.augment.AmdimTransform;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
 import org.amdim.model.nce.NceScores;
-import org.amdim.model.StepOutput;
 import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
@@ -36,7 +34,9 @@ import org.amdim.tensor.Torch;
  * The self-supervised training loop, as the original {@code train_self_supervised} runs it: both views through
  * the encoder, the NCE terms, regulariser and classifier losses on detached features, one Adam over encoder and
  * heads with L2 weight decay, linear warm-up over the first updates and multi-step decay per epoch; the online
- * classifiers are tested at every epoch end.
+ * classifiers are tested at every epoch end. The loop reads as the original's: resume, then for each batch one
+ * {@link TrainingStep} (forward, backward, update), and at each epoch end the evaluation, the epoch's metrics and a
+ * checkpoint.
  *
  * <p>Exact resume: every source of randomness depends only on the seed and the training position (the data
  * order on the epoch, augmentation on the epoch and image index, NCE source locations and dropout on the step),
@@ -213,6 +213,7 @@ public final class Trainer {
                 lc = dp.shard(lc);
             }
             model.train();
+            TrainingStep trainingStep = new TrainingStep(config, model, optimizer, scaler, dp);
             Path lastCheckpoint = null;
             double lastLoss = Double.NaN;
             int nonFiniteInARow = 0;
@@ -240,56 +241,26 @@ public final class Trainer {
                         long t0 = System.nanoTime();
                         int batchIndex = hb.batchIndex();
                         schedule.apply(optimizer, step, epoch);
-                        double lossValue;
-                        Map<String, Double> row = null;
+                        TrainingStep.Result r;
                         try (hb; BatchTensors b = BatchTensors.of(hb, config.device())) {
-                            // Dropout and the NCE source locations depend only on (seed, step): exact resume.
-                            Torch.manualSeed(StepSeeds.of(config.seed(), step));
-                            long[][] src = sourceLocations(config.seed(), step, (int) b.size() * world);
-                            StepOutput forward;
-                            try (Autocast ac = autocast()) {
-                                forward = dp == null
-                                        ? model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1])
-                                        : model.forwardStep(b.x1(), b.x2(), b.labels(), src[0], src[1], dp);
+                            r = trainingStep.run(b, step, (step + 1) % config.logEvery() == 0);
+                        }
+                        double lossValue = r.loss();
+                        if (r.diverged()) {
+                            if (++nonFiniteInARow > config.nonFiniteSkips()) {
+                                throw new TrainingDivergedException(step + 1, lossValue,
+                                        lastCheckpoint != null ? lastCheckpoint : newestCheckpoint());
                             }
-                            try (StepOutput out = forward) {
-                                optimizer.zeroGrad();
-                                // Without float16 the scaler is a pass-through: backward of the loss itself.
-                                try (Tensor scaled = scaler.scale(out.lossOpt())) {
-                                    scaled.backward();
-                                }
-                                if (dp != null) {
-                                    // Averaged before unscaling, so every rank sees the same inf/NaN verdict and
-                                    // all of them step or skip together.
-                                    dp.averageGradients(model.parameters());
-                                }
-                                // Read before the update: a non-finite loss must not reach the weights.
-                                lossValue = out.lossOpt().item();
-                                boolean diverged = !Double.isFinite(lossValue);
-                                if (dp != null) {
-                                    diverged = dp.anyTrue(diverged); // every rank skips or stops together
-                                }
-                                if (diverged) {
-                                    if (++nonFiniteInARow > config.nonFiniteSkips()) {
-                                        throw new TrainingDivergedException(step + 1, lossValue,
-                                                lastCheckpoint != null ? lastCheckpoint : newestCheckpoint());
-                                    }
-                                    progress.line("step " + (step + 1) + " skipped: the loss is " + lossValue);
-                                } else {
-                                    nonFiniteInARow = 0;
-                                    boolean stepped = scaler.step(optimizer);
-                                    scaler.update();
-                                    if (!stepped) {
-                                        progress.line(String.format(java.util.Locale.ROOT, "step %d skipped:"
-                                                + " non-finite float16 gradients; loss scale now %.0f", step + 1,
-                                                scaler.getScale()));
-                                    }
-                                }
-                                if ((step + 1) % config.logEvery() == 0) {
-                                    row = stepRow(out);
-                                }
+                            progress.line("step " + (step + 1) + " skipped: the loss is " + lossValue);
+                        } else {
+                            nonFiniteInARow = 0;
+                            if (!r.updated()) {
+                                progress.line(String.format(java.util.Locale.ROOT, "step %d skipped:"
+                                        + " non-finite float16 gradients; loss scale now %.0f", step + 1,
+                                        scaler.getScale()));
                             }
                         }
+                        Map<String, Double> row = r.row();
                         step++;
                         long dt = System.nanoTime() - t0;
                         trainNanos += dt;
@@ -396,25 +367,6 @@ public final class Trainer {
         }
     }
 
-    private Map<String, Double> stepRow(StepOutput out) {
-        Map<String, Double> m = out.metrics();
-        Map<String, Double> row = new LinkedHashMap<>();
-        row.put("loss_opt", m.get("loss_opt"));
-        row.put("loss_inf", m.get("loss_inf"));
-        row.put("loss_g2l", m.get("loss_g2l"));
-        row.put("loss_1t5", m.get("loss_g2l_1t5"));
-        row.put("loss_1t7", m.get("loss_g2l_1t7"));
-        row.put("loss_5t5", m.get("loss_g2l_5t5"));
-        row.put("lgt_reg", m.get("lgt_reg"));
-        row.put("loss_cls", m.get("loss_cls"));
-        if (m.containsKey("loss_mixture_objective")) {
-            row.put("loss_mix", m.get("loss_mixture_objective"));
-        }
-        row.put("acc_mlp", m.get("train_acc_glb_mlp"));
-        row.put("acc_lin", m.get("train_acc_glb_lin"));
-        return row;
-    }
-
     private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, GradScaler scaler, long step,
             LoaderPosition position, int world) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(config.describe());
@@ -434,12 +386,6 @@ public final class Trainer {
         }
     }
 
-    /** The forward pass's autocast region for the configured precision, or null (no region) for float32. */
-    private Autocast autocast() {
-        AmpMode amp = config.amp();
-        return amp == AmpMode.NONE ? null : Autocast.enable(config.device().type(), amp.dtype());
-    }
-
     /**
      * Opens and closes the run's autocast region once before anything else, so that a precision the device does
      * not support (float16 on the CPU with libtorch before 2.4) fails at once with libtorch's reason rather than
@@ -452,7 +398,7 @@ public final class Trainer {
             throw new IllegalArgumentException("bfloat16 mixed precision is not supported for multi-process CPU"
                     + " training (gloo cannot gather bfloat16 features): train in float32 on the CPU, or on CUDA");
         }
-        Autocast probe = autocast();
+        Autocast probe = TrainingStep.autocast(config);
         if (probe != null) {
             probe.close();
         }
@@ -469,31 +415,6 @@ public final class Trainer {
         if (saved != world) {
             throw new IllegalArgumentException("the checkpoint was written by a run of " + saved
                     + " process(es); resume it with the same number (this run has " + world + ")");
-        }
-    }
-
-    /** One 5×5 source location per image and view, drawn from (seed, step). */
-    static long[][] sourceLocations(long seed, long step, int batch) {
-        SplittableRandom rng = new SplittableRandom(StepSeeds.of(seed, step) ^ 0x5DEECE66DL);
-        long[][] out = new long[2][batch];
-        for (int v = 0; v < 2; v++) {
-            for (int i = 0; i < batch; i++) {
-                out[v][i] = rng.nextInt(25);
-            }
-        }
-        return out;
-    }
-
-    /** Seeds derived from the run seed and the position. */
-    static final class StepSeeds {
-        private StepSeeds() {
-        }
-
-        static long of(long seed, long step) {
-            long z = seed * 0x9E3779B97F4A7C15L + step + 0x632BE59BD9B4E019L;
-            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-            return z ^ (z >>> 31);
         }
     }
 

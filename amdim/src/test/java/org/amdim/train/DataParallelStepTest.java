@@ -79,7 +79,7 @@ class DataParallelStepTest {
             double norm2 = 0;
             for (int k = 0; k < DataParallelWorker.STEPS; k++) {
                 Torch.manualSeed(DataParallelWorker.stepSeed(k));
-                long[][] src = Trainer.sourceLocations(c.seed(), k, 2 * n);
+                long[][] src = TrainingStep.sourceLocations(c.seed(), k, 2 * n);
                 try (StepOutput out = ShardedReference.forward(model, x1, x2, in[2], src[0], src[1])) {
                     sgd.zeroGrad();
                     out.lossOpt().backward();
@@ -146,7 +146,7 @@ class DataParallelStepTest {
         double mean = 0;
         try (AmdimModel fresh = Trainer.buildModel(c); var scope = TensorScope.open()) {
             fresh.train();
-            long[][] src = Trainer.sourceLocations(c.seed(), 0, 2 * n);
+            long[][] src = TrainingStep.sourceLocations(c.seed(), 0, 2 * n);
             for (int r = 0; r < 2; r++) {
                 Torch.manualSeed(DataParallelWorker.stepSeed(0));
                 long[] s1 = java.util.Arrays.copyOfRange(src[0], r * n, (r + 1) * n);

@@ -87,7 +87,7 @@ public final class DataParallelWorker {
             List<String> names = List.copyOf(model.namedParameters().keySet());
             for (int k = 0; k < STEPS; k++) {
                 Torch.manualSeed(stepSeed(k));
-                long[][] src = Trainer.sourceLocations(c.seed(), k, WORLD * PER_RANK);
+                long[][] src = TrainingStep.sourceLocations(c.seed(), k, WORLD * PER_RANK);
                 try (StepOutput out = model.forwardStep(x1, x2, labels, src[0], src[1], dp)) {
                     sgd.zeroGrad();
                     out.lossOpt().backward();

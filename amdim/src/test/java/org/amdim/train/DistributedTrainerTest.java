@@ -170,8 +170,8 @@ class DistributedTrainerTest {
                         var scope = TensorScope.open()) {
                     schedule.apply(adam, step, 0);
                     lrSum += adam.paramGroups().get(0).lr();
-                    Torch.manualSeed(Trainer.StepSeeds.of(c.seed(), step));
-                    long[][] src = Trainer.sourceLocations(c.seed(), step, 2 * c.batchSize());
+                    Torch.manualSeed(TrainingStep.StepSeeds.of(c.seed(), step));
+                    long[][] src = TrainingStep.sourceLocations(c.seed(), step, 2 * c.batchSize());
                     Tensor labels = Tensor.cat(List.of(b0.labels(), b1.labels()), 0);
                     try (StepOutput out = ShardedReference.forward(model, List.of(b0.x1(), b1.x1()),
                             List.of(b0.x2(), b1.x2()), labels, src[0], src[1])) {
