@@ -3,13 +3,7 @@ package org.amdim.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
-
 import org.amdim.nn.io.NamedTensors;
-import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.Tensor;
 
 /**
@@ -20,19 +14,9 @@ public final class Close {
     private Close() {
     }
 
-    /** Loads {@code src/test/resources/reference/<name>}. */
+    /** Loads {@code <name>} of the first reference set, {@code reference/} ({@link ReferenceSets#load}). */
     public static NamedTensors reference(String name) {
-        try {
-            var url = Close.class.getResource("/reference/" + name);
-            if (url == null) {
-                throw new IllegalStateException("missing test resource reference/" + name);
-            }
-            return TensorFiles.load(Path.of(url.toURI()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return ReferenceSets.load("reference", name);
     }
 
     /** Largest |value| of a tensor. */

@@ -16,6 +16,7 @@ import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
+import org.amdim.tensor.distributed.WorkerExit;
 
 /**
  * One rank of {@link DataParallelStepTest}: a few data-parallel training steps on fixed random images, recording each
@@ -56,16 +57,8 @@ public final class DataParallelWorker {
     }
 
     /** Runs the steps; {@code args[0]} is the output directory. Exits 0 on success. */
-    public static void main(String[] args) throws Exception {
-        try {
-            run(Path.of(args[0]));
-        } catch (Throwable t) {
-            t.printStackTrace(System.out);
-            System.out.flush();
-            Runtime.getRuntime().halt(1);
-        }
-        System.out.flush();
-        Runtime.getRuntime().halt(0);
+    public static void main(String[] args) {
+        WorkerExit.runThenHalt(() -> run(Path.of(args[0])));
     }
 
     private static void run(Path dir) throws Exception {

@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.amdim.tensor.distributed.WorkerExit;
+
 /**
  * One rank of {@link DistributedTrainerTest}: {@link Trainer#run} as a process of a data-parallel run configured from
  * the environment. Arguments: the run directory (rank r writes to {@code <dir>/rank<r>}), the number of steps, and a
@@ -16,7 +18,7 @@ public final class TrainerWorker {
 
     /** See the class comment. */
     public static void main(String[] args) {
-        try {
+        WorkerExit.runThenHalt(() -> {
             DistributedConfig dc = DistributedConfig.fromEnvironment(System.getenv())
                     .withTimeout(Duration.ofSeconds(30));
             Path out = Path.of(args[0]).resolve("rank" + dc.rank());
@@ -26,12 +28,6 @@ public final class TrainerWorker {
             Trainer.TrainResult r = new Trainer(c, progress, dc).run(resume);
             System.out.println("rank " + dc.rank() + " steps " + r.steps() + " checkpoint " + r.checkpoint()
                     + " img/s " + r.imgPerSec());
-        } catch (Throwable t) {
-            t.printStackTrace(System.out);
-            System.out.flush();
-            Runtime.getRuntime().halt(1);
-        }
-        System.out.flush();
-        Runtime.getRuntime().halt(0);
+        });
     }
 }

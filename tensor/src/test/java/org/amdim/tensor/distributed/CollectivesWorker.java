@@ -21,30 +21,26 @@ public final class CollectivesWorker {
 
     /** Runs the checks; see the class comment. */
     public static void main(String[] args) {
-        boolean kill = args.length > 0 && args[0].equals("kill");
-        long timeoutMs = 10_000;
-        try (ProcessGroup pg = ProcessGroup.fromEnvironment(Backend.GLOO, Duration.ofMillis(timeoutMs))) {
-            int r = pg.rank();
-            int w = pg.worldSize();
-            expect(w == 2, "world size " + w);
-            try (var scope = TensorScope.open()) {
-                allReduce(pg, r);
-                broadcast(pg, r);
-                allGather(pg, r);
-                gradientOfReplicatedLoss(pg, r);
-                pg.barrier();
-                ok("barrier");
+        WorkerExit.runThenHalt(() -> {
+            boolean kill = args.length > 0 && args[0].equals("kill");
+            long timeoutMs = 10_000;
+            try (ProcessGroup pg = ProcessGroup.fromEnvironment(Backend.GLOO, Duration.ofMillis(timeoutMs))) {
+                int r = pg.rank();
+                int w = pg.worldSize();
+                expect(w == 2, "world size " + w);
+                try (var scope = TensorScope.open()) {
+                    allReduce(pg, r);
+                    broadcast(pg, r);
+                    allGather(pg, r);
+                    gradientOfReplicatedLoss(pg, r);
+                    pg.barrier();
+                    ok("barrier");
+                }
+                if (kill) {
+                    killPeer(pg, r, timeoutMs);
+                }
             }
-            if (kill) {
-                killPeer(pg, r, timeoutMs);
-            }
-        } catch (Throwable t) {
-            t.printStackTrace(System.out);
-            System.out.flush();
-            Runtime.getRuntime().halt(1);
-        }
-        System.out.flush();
-        Runtime.getRuntime().halt(0);
+        });
     }
 
     private static void allReduce(ProcessGroup pg, int r) {
