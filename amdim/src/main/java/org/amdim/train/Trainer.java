@@ -180,30 +180,10 @@ public final class Trainer {
                 Adam optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
                         new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
                 MetricsLog metrics = main ? new MetricsLog(config.output()) : null) {
-            long step = 0;
-            LoaderPosition start = LoaderPosition.START;
-            if (resumeFrom != null) {
-                try (CheckpointStore.Checkpoint ckpt = CheckpointStore.load(resumeFrom)) {
-                    checkCompatible(ckpt.metadata(), world);
-                    model.loadStateDict(ckpt.model(), true);
-                    optimizer.loadStateDict(ckpt.optimizer());
-                    // A run that switches to float16 starts with a fresh scale; one that leaves it drops the state.
-                    if (scaler.isEnabled() && !ckpt.scaler().isEmpty()) {
-                        scaler.loadStateDict(ckpt.scaler());
-                    }
-                    step = ckpt.step();
-                    start = new LoaderPosition(Integer.parseInt(ckpt.metadata().get("epoch")),
-                            Integer.parseInt(ckpt.metadata().get("batch")));
-                    progress.line("resumed from " + ckpt.path() + " at step " + step + ", epoch " + (start.epoch() + 1));
-                }
-                if (main) {
-                    // The resumed checkpoint is the head of the lineage: what came after it is abandoned.
-                    for (Path p : store.abandonAfter(step)) {
-                        progress.line("moved " + p.getFileName() + " of the abandoned continuation to " + p.getParent());
-                    }
-                    metrics.dropRowsAfter(step);
-                }
-            }
+            ResumePoint resumed = resumeFrom == null ? null
+                    : resume(resumeFrom, model, optimizer, scaler, store, main ? metrics : null, world, progress);
+            long step = resumed == null ? 0 : resumed.step();
+            LoaderPosition start = resumed == null ? LoaderPosition.START : resumed.loader();
             if (dp != null) {
                 dp.broadcastState(model);
             }
@@ -331,6 +311,43 @@ public final class Trainer {
                         trainNanos == 0 ? 0 : imagesSeen / (trainNanos / 1e9), lastCheckpoint, interrupted);
             }
         }
+    }
+
+    /** Where a resumed run continues: the updates made, and the loader's next batch. */
+    private record ResumePoint(long step, LoaderPosition loader) {
+    }
+
+    /**
+     * Loads the model, optimizer and scaler state of a checkpoint and, on the process that writes the run
+     * directory ({@code metrics} not null), makes the checkpoint the head of the run's lineage.
+     *
+     * @return where the checkpoint stopped
+     */
+    private ResumePoint resume(Path from, AmdimModel model, Adam optimizer, GradScaler scaler,
+            CheckpointStore store, MetricsLog metrics, int world, ProgressReporter progress) throws IOException {
+        long step;
+        LoaderPosition start;
+        try (CheckpointStore.Checkpoint ckpt = CheckpointStore.load(from)) {
+            checkCompatible(ckpt.metadata(), world);
+            model.loadStateDict(ckpt.model(), true);
+            optimizer.loadStateDict(ckpt.optimizer());
+            // A run that switches to float16 starts with a fresh scale; one that leaves it drops the state.
+            if (scaler.isEnabled() && !ckpt.scaler().isEmpty()) {
+                scaler.loadStateDict(ckpt.scaler());
+            }
+            step = ckpt.step();
+            start = new LoaderPosition(Integer.parseInt(ckpt.metadata().get("epoch")),
+                    Integer.parseInt(ckpt.metadata().get("batch")));
+            progress.line("resumed from " + ckpt.path() + " at step " + step + ", epoch " + (start.epoch() + 1));
+        }
+        if (metrics != null) {
+            // The resumed checkpoint is the head of the lineage: what came after it is abandoned.
+            for (Path p : store.abandonAfter(step)) {
+                progress.line("moved " + p.getFileName() + " of the abandoned continuation to " + p.getParent());
+            }
+            metrics.dropRowsAfter(step);
+        }
+        return new ResumePoint(step, start);
     }
 
     /** The newest checkpoint in the run directory (one a resumed run started from), or null. */
