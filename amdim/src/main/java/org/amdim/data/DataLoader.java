@@ -50,7 +50,7 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
     private final int samplesPerEpoch;
     private final int batchesPerEpoch;
     private final String threadPrefix;
-    private final BufferPool pool;
+    private final BatchStoragePool pool;
     private final List<Thread> threads = new ArrayList<>();
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -91,7 +91,7 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
         this.threadPrefix = "amdim-data-" + LOADER_IDS.incrementAndGet() + "-worker-";
         // Keep enough buffers for the prefetch window, one per worker in progress and a few that
         // the consumer may hold, so steady state never allocates.
-        this.pool = new BufferPool(b, transform.views(), transform.viewLength(), config.prefetch() + config.workers() + 2);
+        this.pool = new BatchStoragePool(b, transform.views(), transform.viewLength(), config.prefetch() + config.workers() + 2);
     }
 
     /** {@return the dataset} */
@@ -318,7 +318,7 @@ public final class DataLoader implements Iterable<HostBatch>, AutoCloseable {
             throws SampleFailure {
         int from = batch * config.batchSize();
         int count = Math.min(config.batchSize(), r.order.length - from);
-        BatchBuffers buffers;
+        BatchStorage buffers;
         try {
             buffers = pool.acquire();
         } catch (RuntimeException | Error e) {

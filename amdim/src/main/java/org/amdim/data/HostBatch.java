@@ -22,8 +22,8 @@ public final class HostBatch implements AutoCloseable {
     /** Little-endian int64, the layout of the label and index segments. */
     public static final ValueLayout.OfLong LONG_LE = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    private final BatchBuffers buffers;
-    private final BufferPool pool;
+    private final BatchStorage buffers;
+    private final BatchStoragePool pool;
     private final int size;
     private final int epoch;
     private final int batchIndex;
@@ -35,7 +35,7 @@ public final class HostBatch implements AutoCloseable {
     private final MemorySegment indices;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    HostBatch(BatchBuffers buffers, BufferPool pool, int size, int epoch, int batchIndex,
+    HostBatch(BatchStorage buffers, BatchStoragePool pool, int size, int epoch, int batchIndex,
             int channels, int height, int width) {
         this.buffers = buffers;
         this.pool = pool;

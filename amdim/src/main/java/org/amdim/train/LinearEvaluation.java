@@ -103,7 +103,7 @@ public final class LinearEvaluation {
                 var loader = new DataLoader(data, AmdimTransform.test(preset), cfg)) {
             for (HostBatch hb : loader) {
                 try (hb) {
-                    BatchTensors b = BatchTensors.of(hb, device);
+                    DeviceBatch b = DeviceBatch.of(hb, device);
                     Features f = encoder.encode(b.x1());
                     Tensor r1 = f.r1().flatten(1, -1).to(Device.CPU);
                     Tensor keep = b.labels().to(Device.CPU).ge(0);

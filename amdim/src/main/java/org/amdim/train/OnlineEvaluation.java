@@ -56,7 +56,7 @@ public final class OnlineEvaluation {
                 try (var loader = new DataLoader(test, AmdimTransform.test(preset), cfg)) {
                     int n = 0;
                     for (HostBatch hb : loader) {
-                        try (hb; BatchTensors b = BatchTensors.of(hb, device); EvaluatorLogits l = model.classify(b.x1())) {
+                        try (hb; DeviceBatch b = DeviceBatch.of(hb, device); EvaluatorLogits l = model.classify(b.x1())) {
                             // the forward pass itself updates the running statistics
                         }
                         if (++n >= warmupBatches) {
@@ -75,7 +75,7 @@ public final class OnlineEvaluation {
                 int n = 0;
                 for (HostBatch hb : loader) {
                     try (hb; var scope = TensorScope.open()) {
-                        BatchTensors b = BatchTensors.of(hb, device);
+                        DeviceBatch b = DeviceBatch.of(hb, device);
                         EvaluatorLogits l = model.classify(b.x1());
                         Tensor labelled = b.labels().ge(0);
                         counted += labelled.sum().itemLong();

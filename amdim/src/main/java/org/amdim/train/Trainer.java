@@ -222,7 +222,7 @@ public final class Trainer {
                         int batchIndex = hb.batchIndex();
                         schedule.apply(optimizer, step, epoch);
                         TrainingStep.Result r;
-                        try (hb; BatchTensors b = BatchTensors.of(hb, config.device())) {
+                        try (hb; DeviceBatch b = DeviceBatch.of(hb, config.device())) {
                             r = trainingStep.run(b, step, (step + 1) % config.logEvery() == 0);
                         }
                         double lossValue = r.loss();

@@ -63,7 +63,7 @@ final class TrainingStep {
      * @param step    the number of updates before this one (seeds dropout and the NCE source locations)
      * @param wantRow whether to read the step's metrics into {@link Result#row()}
      */
-    Result run(BatchTensors batch, long step, boolean wantRow) {
+    Result run(DeviceBatch batch, long step, boolean wantRow) {
         // Dropout and the NCE source locations depend only on (seed, step): exact resume.
         Torch.manualSeed(StepSeeds.of(config.seed(), step));
         long[][] src = sourceLocations(config.seed(), step, (int) batch.size() * world);

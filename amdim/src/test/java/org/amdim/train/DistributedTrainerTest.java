@@ -165,8 +165,8 @@ class DistributedTrainerTest {
             Iterator<HostBatch> i1 = l1.iterator();
             for (int step = 0; step < STEPS; step++) {
                 try (HostBatch h0 = i0.next(); HostBatch h1 = i1.next();
-                        BatchTensors b0 = BatchTensors.of(h0, Device.CPU);
-                        BatchTensors b1 = BatchTensors.of(h1, Device.CPU);
+                        DeviceBatch b0 = DeviceBatch.of(h0, Device.CPU);
+                        DeviceBatch b1 = DeviceBatch.of(h1, Device.CPU);
                         var scope = TensorScope.open()) {
                     schedule.apply(adam, step, 0);
                     lrSum += adam.paramGroups().get(0).lr();

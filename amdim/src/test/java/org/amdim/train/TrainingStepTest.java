@@ -28,7 +28,7 @@ class TrainingStepTest {
     @Test
     void aFiniteLossUpdatesTheWeightsAndReportsTheMetricsWhenAsked() {
         try (AmdimModel model = Trainer.buildModel(CONFIG); Adam adam = adam(model); var scope = TensorScope.open();
-                BatchTensors batch = batch()) {
+                DeviceBatch batch = batch()) {
             model.train();
             Tensor first = model.parameters().getFirst();
             float[] before = first.toFloatArray();
@@ -46,7 +46,7 @@ class TrainingStepTest {
     @Test
     void aNonFiniteLossLeavesTheWeightsAsTheyWere() {
         try (AmdimModel model = Trainer.buildModel(CONFIG); Adam adam = adam(model); var scope = TensorScope.open();
-                BatchTensors batch = batch()) {
+                DeviceBatch batch = batch()) {
             model.train();
             Tensor first = model.parameters().getFirst();
             try (var noGrad = Autograd.noGrad()) {
@@ -69,8 +69,8 @@ class TrainingStepTest {
         return new GradScaler(GradScaler.Options.defaults().withEnabled(false));
     }
 
-    private static BatchTensors batch() {
-        return new BatchTensors(Tensor.randn(4, 3, 32, 32), Tensor.randn(4, 3, 32, 32),
+    private static DeviceBatch batch() {
+        return new DeviceBatch(Tensor.randn(4, 3, 32, 32), Tensor.randn(4, 3, 32, 32),
                 Tensor.of(new long[] {0, 1, 2, 3}, 4));
     }
 }

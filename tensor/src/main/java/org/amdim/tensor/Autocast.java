@@ -30,7 +30,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Autocast implements AutoCloseable {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     /** Open regions on this thread, to check that they close innermost first. */
@@ -44,11 +44,11 @@ public final class Autocast implements AutoCloseable {
     private boolean closed;
 
     private Autocast(Device.Type type, boolean enabled, DType dtype) {
-        MemorySegment s = Native.scratch();
+        MemorySegment s = ShimCalls.scratch();
         // prev_enabled at byte 0, prev_dtype at byte 4 of the scratch buffer
         MemorySegment prevEnabled = s.asSlice(0, 1);
         MemorySegment prevDtype = s.asSlice(4, 4);
-        Native.check(ts_autocast_enter(type.code(), enabled, dtype == null ? -1 : dtype.code(), prevEnabled,
+        ShimCalls.check(ts_autocast_enter(type.code(), enabled, dtype == null ? -1 : dtype.code(), prevEnabled,
                 prevDtype));
         this.previousEnabled = prevEnabled.get(ValueLayout.JAVA_BOOLEAN, 0);
         this.previousDtype = prevDtype.get(ValueLayout.JAVA_INT, 0);
@@ -83,7 +83,7 @@ public final class Autocast implements AutoCloseable {
 
     /** Whether autocast is on for {@code type} on this thread. */
     public static boolean isEnabled(Device.Type type) {
-        return Native.check(ts_autocast_is_enabled(type.code())) == 1;
+        return ShimCalls.check(ts_autocast_is_enabled(type.code())) == 1;
     }
 
     /**
@@ -91,7 +91,7 @@ public final class Autocast implements AutoCloseable {
      * are bfloat16 on the CPU and float16 on CUDA.
      */
     public static DType dtype(Device.Type type) {
-        return DType.fromCode(Native.check(ts_autocast_dtype(type.code())));
+        return DType.fromCode(ShimCalls.check(ts_autocast_dtype(type.code())));
     }
 
     /** The device type this region applies to. */
@@ -121,6 +121,6 @@ public final class Autocast implements AutoCloseable {
         }
         closed = true;
         open[0]--;
-        Native.check(ts_autocast_exit(type.code(), previousEnabled, previousDtype));
+        ShimCalls.check(ts_autocast_exit(type.code(), previousEnabled, previousDtype));
     }
 }

@@ -13,7 +13,7 @@ import static org.amdim.bindings.ffm.TorchShim.*;
  */
 public final class Autograd {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private Autograd() {
@@ -25,7 +25,7 @@ public final class Autograd {
         private boolean closed;
 
         private GradMode(boolean enabled) {
-            this.previous = Native.check(ts_set_grad_enabled(enabled)) == 1;
+            this.previous = ShimCalls.check(ts_set_grad_enabled(enabled)) == 1;
         }
 
         /** Restores the mode that was active before. */

@@ -36,7 +36,7 @@ public record CpuKernels(String cpu, List<String> cpuFlags, String aten, String 
             "avx512dq", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_tile");
 
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     /** The kernels of this process (the environment caps included) and the CPU it runs on. */

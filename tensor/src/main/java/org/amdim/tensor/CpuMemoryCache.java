@@ -83,20 +83,20 @@ public final class CpuMemoryCache {
         if (bytes < 0) {
             throw new IllegalArgumentException("the idle limit must be >= 0, got " + bytes);
         }
-        Native.ensureLoaded(); // before the bindings are touched: this may be the program's first call
-        Native.check(ts_cpu_cache_configure(bytes));
+        ShimCalls.ensureLoaded(); // before the bindings are touched: this may be the program's first call
+        ShimCalls.check(ts_cpu_cache_configure(bytes));
     }
 
     /** Frees every idle block (live tensors keep theirs), as {@code torch.cuda.empty_cache()} does on a GPU. */
     public static void empty() {
-        Native.ensureLoaded(); // before the bindings are touched: this may be the program's first call
-        Native.check(ts_cpu_cache_empty());
+        ShimCalls.ensureLoaded(); // before the bindings are touched: this may be the program's first call
+        ShimCalls.check(ts_cpu_cache_empty());
     }
 
     /** The cache's current figures. */
     public static Stats stats() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_cpu_cache_stats(s));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_cpu_cache_stats(s));
         return new Stats(s.getAtIndex(ValueLayout.JAVA_LONG, 0), s.getAtIndex(ValueLayout.JAVA_LONG, 1),
                 s.getAtIndex(ValueLayout.JAVA_LONG, 2), s.getAtIndex(ValueLayout.JAVA_LONG, 3),
                 s.getAtIndex(ValueLayout.JAVA_LONG, 4), ts_cpu_cache_installed());

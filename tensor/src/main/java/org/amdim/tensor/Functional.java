@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Functional {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private Functional() {
@@ -84,7 +84,7 @@ public final class Functional {
         if (v.length != 2) {
             throw new IllegalArgumentException("expected 2 values (h, w), got " + v.length);
         }
-        return Native.longs(scratch, slot, v);
+        return ShimCalls.longs(scratch, slot, v);
     }
 
     /** 2-D convolution with square stride/padding and no dilation or groups. */
@@ -96,8 +96,8 @@ public final class Functional {
     /** 2-D convolution, as {@code F.conv2d}. */
     public static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, long[] stride, long[] padding, long[] dilation,
             long groups) {
-        MemorySegment s = Native.scratch();
-        return Tensor.wrap(ts_conv2d(x.handle(), weight.handle(), Native.orNull(bias), pair(s, 0, stride),
+        MemorySegment s = ShimCalls.scratch();
+        return Tensor.wrap(ts_conv2d(x.handle(), weight.handle(), ShimCalls.orNull(bias), pair(s, 0, stride),
                 pair(s, 2, padding), pair(s, 4, dilation), groups));
     }
 
@@ -107,19 +107,19 @@ public final class Functional {
      */
     public static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
             boolean training, double momentum, double eps) {
-        return Tensor.wrap(ts_batch_norm(x.handle(), Native.orNull(weight), Native.orNull(bias),
-                Native.orNull(runningMean), Native.orNull(runningVar), training, momentum, eps));
+        return Tensor.wrap(ts_batch_norm(x.handle(), ShimCalls.orNull(weight), ShimCalls.orNull(bias),
+                ShimCalls.orNull(runningMean), ShimCalls.orNull(runningVar), training, momentum, eps));
     }
 
     /** Linear map {@code x W^T + b}. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
-        return Tensor.wrap(ts_linear(x.handle(), weight.handle(), Native.orNull(bias)));
+        return Tensor.wrap(ts_linear(x.handle(), weight.handle(), ShimCalls.orNull(bias)));
     }
 
     /** 2-D max pooling. */
     public static Tensor maxPool2d(Tensor x, long[] kernel, long[] stride, long[] padding, long[] dilation,
             boolean ceilMode) {
-        MemorySegment s = Native.scratch();
+        MemorySegment s = ShimCalls.scratch();
         return Tensor.wrap(ts_max_pool2d(x.handle(), pair(s, 0, kernel), pair(s, 2, stride), pair(s, 4, padding),
                 pair(s, 6, dilation), ceilMode));
     }
@@ -133,7 +133,7 @@ public final class Functional {
     /** 2-D average pooling. */
     public static Tensor avgPool2d(Tensor x, long[] kernel, long[] stride, long[] padding, boolean ceilMode,
             boolean countIncludePad) {
-        MemorySegment s = Native.scratch();
+        MemorySegment s = ShimCalls.scratch();
         return Tensor.wrap(ts_avg_pool2d(x.handle(), pair(s, 0, kernel), pair(s, 2, stride), pair(s, 4, padding),
                 ceilMode, countIncludePad));
     }
@@ -146,12 +146,12 @@ public final class Functional {
 
     /** Adaptive average pooling to {@code (outH, outW)}. */
     public static Tensor adaptiveAvgPool2d(Tensor x, long outH, long outW) {
-        return Tensor.wrap(ts_adaptive_avg_pool2d(x.handle(), Native.longs(new long[] {outH, outW})));
+        return Tensor.wrap(ts_adaptive_avg_pool2d(x.handle(), ShimCalls.longs(new long[] {outH, outW})));
     }
 
     /** Padding as {@code F.pad}: {@code pads} = (left, right, top, bottom, ...) from the last dimension. */
     public static Tensor pad(Tensor x, long[] pads, PadMode mode, double value) {
-        return Tensor.wrap(ts_pad(x.handle(), Native.longs(pads), pads.length, mode.code, value));
+        return Tensor.wrap(ts_pad(x.handle(), ShimCalls.longs(pads), pads.length, mode.code, value));
     }
 
     /** Cross entropy of logits (N, C) against int64 targets (N), as {@code F.cross_entropy}. */
@@ -182,7 +182,7 @@ public final class Functional {
 
     /** Sampling grid for affine matrices {@code theta} (N, 2, 3) and output size (N, C, H, W). */
     public static Tensor affineGrid(Tensor theta, long[] size, boolean alignCorners) {
-        return Tensor.wrap(ts_affine_grid(theta.handle(), Native.longs(size), size.length, alignCorners));
+        return Tensor.wrap(ts_affine_grid(theta.handle(), ShimCalls.longs(size), size.length, alignCorners));
     }
 
     /** Samples {@code x} at {@code grid} locations, as {@code F.grid_sample}. */

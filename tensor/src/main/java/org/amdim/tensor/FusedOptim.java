@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class FusedOptim {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private FusedOptim() {
@@ -43,13 +43,13 @@ public final class FusedOptim {
         if (amsgrad && maxExpAvgSq == null) {
             throw new IllegalArgumentException("amsgrad needs maxExpAvgSq");
         }
-        MemorySegment s = Native.scratch();
-        MemorySegment p = Native.handles(s, 0, params);
-        MemorySegment m = Native.handles(s, n, expAvg);
-        MemorySegment v = Native.handles(s, 2 * n, expAvgSq);
-        MemorySegment mx = amsgrad ? Native.handles(s, 3 * n, maxExpAvgSq) : MemorySegment.NULL;
-        MemorySegment st = Native.longs(s, 4 * n, steps);
-        Native.check(ts_adam_step(p, MemorySegment.NULL, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay,
+        MemorySegment s = ShimCalls.scratch();
+        MemorySegment p = ShimCalls.handles(s, 0, params);
+        MemorySegment m = ShimCalls.handles(s, n, expAvg);
+        MemorySegment v = ShimCalls.handles(s, 2 * n, expAvgSq);
+        MemorySegment mx = amsgrad ? ShimCalls.handles(s, 3 * n, maxExpAvgSq) : MemorySegment.NULL;
+        MemorySegment st = ShimCalls.longs(s, 4 * n, steps);
+        ShimCalls.check(ts_adam_step(p, MemorySegment.NULL, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay,
                 decoupled, amsgrad));
     }
 
@@ -63,10 +63,10 @@ public final class FusedOptim {
             double dampening, double weightDecay, boolean nesterov, boolean firstStep) {
         int n = params.size();
         sameSize(params, momentumBuffers, "momentumBuffers");
-        MemorySegment s = Native.scratch();
-        MemorySegment p = Native.handles(s, 0, params);
-        MemorySegment b = momentumBuffers == null ? MemorySegment.NULL : Native.handles(s, n, momentumBuffers);
-        Native.check(ts_sgd_step(p, MemorySegment.NULL, b, n, lr, momentum, dampening, weightDecay, nesterov,
+        MemorySegment s = ShimCalls.scratch();
+        MemorySegment p = ShimCalls.handles(s, 0, params);
+        MemorySegment b = momentumBuffers == null ? MemorySegment.NULL : ShimCalls.handles(s, n, momentumBuffers);
+        ShimCalls.check(ts_sgd_step(p, MemorySegment.NULL, b, n, lr, momentum, dampening, weightDecay, nesterov,
                 firstStep));
     }
 
@@ -85,9 +85,9 @@ public final class FusedOptim {
                     grads.add(g);
                 }
             }
-            MemorySegment s = Native.scratch();
-            MemorySegment gs = Native.handles(s, 1, grads);
-            Native.check(ts_clip_grad_norm(gs, grads.size(), maxNorm, s));
+            MemorySegment s = ShimCalls.scratch();
+            MemorySegment gs = ShimCalls.handles(s, 1, grads);
+            ShimCalls.check(ts_clip_grad_norm(gs, grads.size(), maxNorm, s));
             return s.get(ValueLayout.JAVA_DOUBLE, 0);
         }
     }
@@ -102,10 +102,10 @@ public final class FusedOptim {
      * @return whether a non-finite gradient value was found
      */
     public static boolean unscaleGrads(List<Tensor> params, double invScale) {
-        MemorySegment s = Native.scratch();
+        MemorySegment s = ShimCalls.scratch();
         MemorySegment found = s.asSlice(0, 8);
-        MemorySegment ps = Native.handles(s, 1, params);
-        Native.check(ts_amp_unscale_(ps, params.size(), invScale, found));
+        MemorySegment ps = ShimCalls.handles(s, 1, params);
+        ShimCalls.check(ts_amp_unscale_(ps, params.size(), invScale, found));
         return found.get(ValueLayout.JAVA_BOOLEAN, 0);
     }
 }

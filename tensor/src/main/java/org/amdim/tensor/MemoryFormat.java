@@ -44,7 +44,7 @@ public enum MemoryFormat {
      * program whose first call is {@code MemoryFormat.parse} (nothing would have loaded the shim yet).
      */
     int code() {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
         return switch (this) {
             case CONTIGUOUS -> TS_MEMORY_CONTIGUOUS();
             case CHANNELS_LAST -> TS_MEMORY_CHANNELS_LAST();

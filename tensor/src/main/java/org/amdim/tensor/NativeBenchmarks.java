@@ -11,7 +11,7 @@ import java.util.List;
  */
 public final class NativeBenchmarks {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private NativeBenchmarks() {
@@ -19,19 +19,19 @@ public final class NativeBenchmarks {
 
     /** {@code iterations} times {@code at::add(a, b)} and free, in C++. */
     public static void addLoop(Tensor a, Tensor b, long iterations) {
-        Native.check(ts_bench_add_loop(a.handle(), b.handle(), iterations));
+        ShimCalls.check(ts_bench_add_loop(a.handle(), b.handle(), iterations));
     }
 
     /** {@code iterations} Adam updates (PyTorch defaults) of all parameters, in C++. */
     public static void adamLoop(List<Tensor> params, List<Tensor> expAvg, List<Tensor> expAvgSq, long iterations) {
         int n = params.size();
-        MemorySegment s = Native.scratch();
-        Native.check(ts_bench_adam_loop(Native.handles(s, 0, params), MemorySegment.NULL,
-                Native.handles(s, n, expAvg), Native.handles(s, 2 * n, expAvgSq), n, iterations));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_bench_adam_loop(ShimCalls.handles(s, 0, params), MemorySegment.NULL,
+                ShimCalls.handles(s, n, expAvg), ShimCalls.handles(s, 2 * n, expAvgSq), n, iterations));
     }
 
     /** {@code iterations} 3×3 conv2d forwards (padding 1), with backward when asked, in C++. */
     public static void convLoop(Tensor x, Tensor weight, long iterations, boolean backward) {
-        Native.check(ts_bench_conv_loop(x.handle(), weight.handle(), iterations, backward));
+        ShimCalls.check(ts_bench_conv_loop(x.handle(), weight.handle(), iterations, backward));
     }
 }

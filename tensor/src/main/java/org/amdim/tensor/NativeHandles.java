@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class NativeHandles {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private NativeHandles() {

@@ -44,7 +44,7 @@ public final class Tensor implements AutoCloseable {
     private static final boolean REPORT_LEAKS = Boolean.getBoolean("amdim.tensor.reportLeaks");
 
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private MemorySegment handle;
@@ -70,7 +70,7 @@ public final class Tensor implements AutoCloseable {
      */
     static Tensor wrap(MemorySegment handle) {
         if (handle.address() == 0) {
-            throw Native.error();
+            throw ShimCalls.error();
         }
         Tensor t = new Tensor(handle);
         TensorScope s = TensorScope.current();
@@ -180,7 +180,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor of zeros. */
     public static Tensor zeros(DType dtype, Device device, long... shape) {
-        return wrap(ts_zeros(Native.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
+        return wrap(ts_zeros(ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
     }
 
     /** A float32 CPU tensor of ones. */
@@ -190,7 +190,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor of ones. */
     public static Tensor ones(DType dtype, Device device, long... shape) {
-        return wrap(ts_ones(Native.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
+        return wrap(ts_ones(ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
     }
 
     /** A float32 CPU tensor filled with {@code value}. */
@@ -200,7 +200,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor filled with {@code value}. */
     public static Tensor full(double value, DType dtype, Device device, long... shape) {
-        return wrap(ts_full(Native.longs(shape), shape.length, value, dtype.code(), device.type().code(),
+        return wrap(ts_full(ShimCalls.longs(shape), shape.length, value, dtype.code(), device.type().code(),
                 device.index()));
     }
 
@@ -211,7 +211,7 @@ public final class Tensor implements AutoCloseable {
 
     /** An uninitialised tensor. */
     public static Tensor empty(DType dtype, Device device, long... shape) {
-        return wrap(ts_empty(Native.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
+        return wrap(ts_empty(ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
     }
 
     /** Uniform samples in [0, 1), float32 CPU, from libtorch's global generator ({@link Torch#manualSeed}). */
@@ -221,7 +221,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Uniform samples in [0, 1). */
     public static Tensor rand(DType dtype, Device device, long... shape) {
-        return wrap(ts_rand(Native.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
+        return wrap(ts_rand(ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
     }
 
     /** Standard normal samples, float32 CPU. */
@@ -231,7 +231,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Standard normal samples. */
     public static Tensor randn(DType dtype, Device device, long... shape) {
-        return wrap(ts_randn(Native.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
+        return wrap(ts_randn(ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(), device.index()));
     }
 
     /** Uniform integers in [low, high), int64 CPU. */
@@ -241,7 +241,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Uniform integers in [low, high). */
     public static Tensor randint(long low, long high, DType dtype, Device device, long... shape) {
-        return wrap(ts_randint(low, high, Native.longs(shape), shape.length, dtype.code(), device.type().code(),
+        return wrap(ts_randint(low, high, ShimCalls.longs(shape), shape.length, dtype.code(), device.type().code(),
                 device.index()));
     }
 
@@ -321,7 +321,7 @@ public final class Tensor implements AutoCloseable {
      */
     public static Tensor fromSegment(MemorySegment data, DType dtype, long... shape) {
         if (data.isNative()) {
-            return wrap(ts_from_data(data, data.byteSize(), Native.longs(shape), shape.length, dtype.code()));
+            return wrap(ts_from_data(data, data.byteSize(), ShimCalls.longs(shape), shape.length, dtype.code()));
         }
         // Heap arrays cannot be passed to a downcall: fill a fresh tensor's storage directly.
         Tensor t = empty(dtype, Device.CPU, shape);
@@ -340,13 +340,13 @@ public final class Tensor implements AutoCloseable {
 
     /** Number of dimensions. */
     public int dim() {
-        return Native.check(ts_dim(handle()));
+        return ShimCalls.check(ts_dim(handle()));
     }
 
     /** The sizes of all dimensions (a fresh array). */
     public long[] shape() {
-        MemorySegment s = Native.scratch();
-        int n = Native.check(ts_sizes(handle(), s));
+        MemorySegment s = ShimCalls.scratch();
+        int n = ShimCalls.check(ts_sizes(handle(), s));
         return s.asSlice(0, n * 8L).toArray(ValueLayout.JAVA_LONG);
     }
 
@@ -380,8 +380,8 @@ public final class Tensor implements AutoCloseable {
 
     /** Element strides of all dimensions. */
     public long[] strides() {
-        MemorySegment s = Native.scratch();
-        int n = Native.check(ts_strides(handle(), s));
+        MemorySegment s = ShimCalls.scratch();
+        int n = ShimCalls.check(ts_strides(handle(), s));
         return s.asSlice(0, n * 8L).toArray(ValueLayout.JAVA_LONG);
     }
 
@@ -522,19 +522,19 @@ public final class Tensor implements AutoCloseable {
     private Tensor converted(DType dtype) {
         MemorySegment h = handle();
         MemorySegment c = ts_to_dtype(h, dtype.code());
-        Native.check(c);
+        ShimCalls.check(c);
         Tensor t = new Tensor(c); // private temporary: never registered with a scope
         return t;
     }
 
     private static void copyOut(Tensor t, MemorySegment dst) {
         if (dst.isNative()) {
-            Native.check(ts_copy_to_host(t.handle(), dst, dst.byteSize()));
+            ShimCalls.check(ts_copy_to_host(t.handle(), dst, dst.byteSize()));
             return;
         }
         MemorySegment h = t.handle();
-        try (Tensor cpu = new Tensor(Native.check(ts_to_device(h, 0, 0, false)));
-                Tensor contiguous = new Tensor(Native.check(ts_contiguous(cpu.handle())))) {
+        try (Tensor cpu = new Tensor(ShimCalls.check(ts_to_device(h, 0, 0, false)));
+                Tensor contiguous = new Tensor(ShimCalls.check(ts_contiguous(cpu.handle())))) {
             MemorySegment src = contiguous.rawDataSegment();
             if (src.byteSize() != dst.byteSize()) {
                 throw new IllegalArgumentException("destination has " + dst.byteSize() + " bytes, tensor has "
@@ -546,16 +546,16 @@ public final class Tensor implements AutoCloseable {
 
     /** The single element as a double. */
     public double item() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_item_double(handle(), s));
-        return Native.doubleAt(s, 0);
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_item_double(handle(), s));
+        return ShimCalls.doubleAt(s, 0);
     }
 
     /** The single element as a long. */
     public long itemLong() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_item_int64(handle(), s));
-        return Native.longAt(s, 0);
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_item_int64(handle(), s));
+        return ShimCalls.longAt(s, 0);
     }
 
     // ---------------------------------------------------------------- conversion
@@ -617,7 +617,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor unary_(int op) {
-        Native.check(ts_unary_(op, handle()));
+        ShimCalls.check(ts_unary_(op, handle()));
         return this;
     }
 
@@ -626,7 +626,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor binary_(int op, Tensor other) {
-        Native.check(ts_binary_(op, handle(), other.handle()));
+        ShimCalls.check(ts_binary_(op, handle(), other.handle()));
         return this;
     }
 
@@ -635,7 +635,7 @@ public final class Tensor implements AutoCloseable {
     }
 
     private Tensor binary_(int op, double other) {
-        Native.check(ts_binary_scalar_(op, handle(), other));
+        ShimCalls.check(ts_binary_scalar_(op, handle(), other));
         return this;
     }
 
@@ -901,7 +901,7 @@ public final class Tensor implements AutoCloseable {
 
     /** In-place {@link #clamp(double, double)}. */
     public Tensor clamp_(double min, double max) {
-        Native.check(ts_clamp_(handle(), true, min, true, max));
+        ShimCalls.check(ts_clamp_(handle(), true, min, true, max));
         return this;
     }
 
@@ -934,7 +934,7 @@ public final class Tensor implements AutoCloseable {
 
     /** {@code this += alpha * other}. */
     public Tensor add_(Tensor other, double alpha) {
-        Native.check(ts_add_scaled_(handle(), other.handle(), alpha));
+        ShimCalls.check(ts_add_scaled_(handle(), other.handle(), alpha));
         return this;
     }
 
@@ -970,33 +970,33 @@ public final class Tensor implements AutoCloseable {
 
     /** Sets every element to zero. */
     public Tensor zero_() {
-        Native.check(ts_zero_(handle()));
+        ShimCalls.check(ts_zero_(handle()));
         return this;
     }
 
     /** Sets every element to {@code value}. */
     public Tensor fill_(double value) {
-        Native.check(ts_fill_(handle(), value));
+        ShimCalls.check(ts_fill_(handle(), value));
         return this;
     }
 
     /** Copies {@code src} (broadcast, converted) into this tensor. */
     public Tensor copy_(Tensor src) {
-        Native.check(ts_copy_(handle(), src.handle()));
+        ShimCalls.check(ts_copy_(handle(), src.handle()));
         return this;
     }
 
     /** Whether all elements are within {@code atol + rtol * |other|} of {@code other}. */
     public boolean allclose(Tensor other, double rtol, double atol) {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_allclose(handle(), other.handle(), rtol, atol, s));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_allclose(handle(), other.handle(), rtol, atol, s));
         return s.get(ValueLayout.JAVA_BOOLEAN, 0);
     }
 
     // ---------------------------------------------------------------- reductions
 
     private Tensor reduce(int op, long[] dims, boolean keepdim) {
-        return wrap(ts_reduce(op, handle(), Native.longs(dims), dims.length, keepdim));
+        return wrap(ts_reduce(op, handle(), ShimCalls.longs(dims), dims.length, keepdim));
     }
 
     /** Sum of all elements. */
@@ -1091,15 +1091,15 @@ public final class Tensor implements AutoCloseable {
 
     /** Maximum along {@code dim}, with the indices where it occurs. */
     public ValuesIndices maxDim(long dim, boolean keepdim) {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_max_dim(handle(), dim, keepdim, s, s.asSlice(8)));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_max_dim(handle(), dim, keepdim, s, s.asSlice(8)));
         return valuesIndices(s);
     }
 
     /** Minimum along {@code dim}, with the indices where it occurs. */
     public ValuesIndices minDim(long dim, boolean keepdim) {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_min_dim(handle(), dim, keepdim, s, s.asSlice(8)));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_min_dim(handle(), dim, keepdim, s, s.asSlice(8)));
         return valuesIndices(s);
     }
 
@@ -1115,14 +1115,14 @@ public final class Tensor implements AutoCloseable {
      * @throws org.amdim.bindings.TorchException when k or dim is out of range
      */
     public ValuesIndices topk(long k, long dim, boolean largest) {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_topk(handle(), k, dim, largest, s, s.asSlice(8)));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_topk(handle(), k, dim, largest, s, s.asSlice(8)));
         return valuesIndices(s);
     }
 
     private static ValuesIndices valuesIndices(MemorySegment s) {
-        MemorySegment v = Native.pointerAt(s, 0);
-        MemorySegment i = Native.pointerAt(s, 1);
+        MemorySegment v = ShimCalls.pointerAt(s, 0);
+        MemorySegment i = ShimCalls.pointerAt(s, 1);
         return new ValuesIndices(wrap(v), wrap(i));
     }
 
@@ -1179,17 +1179,17 @@ public final class Tensor implements AutoCloseable {
 
     /** The same elements with a new shape (a view when possible); one dimension may be -1. */
     public Tensor reshape(long... shape) {
-        return wrap(ts_reshape(handle(), Native.longs(shape), shape.length));
+        return wrap(ts_reshape(handle(), ShimCalls.longs(shape), shape.length));
     }
 
     /** A view with a new shape (fails when the strides do not allow it). */
     public Tensor view(long... shape) {
-        return wrap(ts_view(handle(), Native.longs(shape), shape.length));
+        return wrap(ts_view(handle(), ShimCalls.longs(shape), shape.length));
     }
 
     /** Dimensions reordered. */
     public Tensor permute(long... dims) {
-        return wrap(ts_permute(handle(), Native.longs(dims), dims.length));
+        return wrap(ts_permute(handle(), ShimCalls.longs(dims), dims.length));
     }
 
     /** Two dimensions swapped. */
@@ -1204,12 +1204,12 @@ public final class Tensor implements AutoCloseable {
 
     /** A broadcast view with the given shape (-1 keeps a size). */
     public Tensor expand(long... shape) {
-        return wrap(ts_expand(handle(), Native.longs(shape), shape.length));
+        return wrap(ts_expand(handle(), ShimCalls.longs(shape), shape.length));
     }
 
     /** The tensor tiled {@code repeats} times along each dimension. */
     public Tensor repeat(long... repeats) {
-        return wrap(ts_repeat(handle(), Native.longs(repeats), repeats.length));
+        return wrap(ts_repeat(handle(), ShimCalls.longs(repeats), repeats.length));
     }
 
     /** All size-1 dimensions removed. */
@@ -1239,17 +1239,17 @@ public final class Tensor implements AutoCloseable {
 
     /** Reversed along the given dimensions. */
     public Tensor flip(long... dims) {
-        return wrap(ts_flip(handle(), Native.longs(dims), dims.length));
+        return wrap(ts_flip(handle(), ShimCalls.longs(dims), dims.length));
     }
 
     /** Concatenation along {@code dim}. */
     public static Tensor cat(List<Tensor> tensors, long dim) {
-        return wrap(ts_cat(Native.handles(Native.scratch(), 0, tensors), tensors.size(), dim));
+        return wrap(ts_cat(ShimCalls.handles(ShimCalls.scratch(), 0, tensors), tensors.size(), dim));
     }
 
     /** Stacking along a new dimension {@code dim}. */
     public static Tensor stack(List<Tensor> tensors, long dim) {
-        return wrap(ts_stack(Native.handles(Native.scratch(), 0, tensors), tensors.size(), dim));
+        return wrap(ts_stack(ShimCalls.handles(ShimCalls.scratch(), 0, tensors), tensors.size(), dim));
     }
 
     /**
@@ -1285,12 +1285,12 @@ public final class Tensor implements AutoCloseable {
 
     private static List<Tensor> pieces(long capacity, PieceCall call) {
         int cap = (int) Math.min(capacity, 4096); // the scratch holds 4096 handles; capacity is >= 1
-        MemorySegment s = Native.scratch();
-        int n = Native.check(call.call(s, cap));
+        MemorySegment s = ShimCalls.scratch();
+        int n = ShimCalls.check(call.call(s, cap));
         List<Tensor> out = new ArrayList<>(n);
         MemorySegment[] hs = new MemorySegment[n];
         for (int i = 0; i < n; i++) {
-            hs[i] = Native.pointerAt(s, i);
+            hs[i] = ShimCalls.pointerAt(s, i);
         }
         for (MemorySegment h : hs) {
             out.add(wrap(h));
@@ -1332,7 +1332,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Turns gradient tracking of this (leaf) tensor on or off; returns this. */
     public Tensor requiresGrad(boolean requiresGrad) {
-        Native.check(ts_set_requires_grad(handle(), requiresGrad));
+        ShimCalls.check(ts_set_requires_grad(handle(), requiresGrad));
         return this;
     }
 
@@ -1348,34 +1348,34 @@ public final class Tensor implements AutoCloseable {
 
     /** Backpropagates from this scalar. */
     public void backward() {
-        Native.check(ts_backward(handle(), MemorySegment.NULL, false));
+        ShimCalls.check(ts_backward(handle(), MemorySegment.NULL, false));
     }
 
     /** Backpropagates with the given output gradient. */
     public void backward(Tensor gradient) {
-        Native.check(ts_backward(handle(), Native.orNull(gradient), false));
+        ShimCalls.check(ts_backward(handle(), ShimCalls.orNull(gradient), false));
     }
 
     /** Backpropagates, optionally keeping the graph for another backward. */
     public void backward(Tensor gradient, boolean retainGraph) {
-        Native.check(ts_backward(handle(), Native.orNull(gradient), retainGraph));
+        ShimCalls.check(ts_backward(handle(), ShimCalls.orNull(gradient), retainGraph));
     }
 
     /** The accumulated gradient (a new handle the caller owns), or null when there is none. */
     public Tensor grad() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_grad(handle(), s));
-        return wrapNullable(Native.pointerAt(s, 0));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_grad(handle(), s));
+        return wrapNullable(ShimCalls.pointerAt(s, 0));
     }
 
     /** Sets the gradient (shares {@code grad}'s storage); null drops it. */
     public void setGrad(Tensor grad) {
-        Native.check(ts_set_grad(handle(), Native.orNull(grad)));
+        ShimCalls.check(ts_set_grad(handle(), ShimCalls.orNull(grad)));
     }
 
     /** Drops the accumulated gradient (as {@code zero_grad(set_to_none=True)}). */
     public void zeroGrad() {
-        Native.check(ts_grad_reset(handle()));
+        ShimCalls.check(ts_grad_reset(handle()));
     }
 
     // ---------------------------------------------------------------- printing

@@ -33,7 +33,7 @@ public final class TensorScope implements AutoCloseable {
 
     /** Opens a scope on this thread; tensors created on this thread until it closes belong to it. */
     public static TensorScope open() {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
         TensorScope scope = new TensorScope(CURRENT.get());
         CURRENT.set(scope);
         return scope;

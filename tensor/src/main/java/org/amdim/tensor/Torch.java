@@ -11,7 +11,7 @@ import org.amdim.bindings.NativeLibrary;
 /** Process-wide libtorch settings and facts: version, threads, seeds, CUDA and cuDNN. */
 public final class Torch {
     static {
-        Native.ensureLoaded();
+        ShimCalls.ensureLoaded();
     }
 
     private Torch() {
@@ -27,17 +27,17 @@ public final class Torch {
         if (n < 1) {
             throw new IllegalArgumentException("thread count must be >= 1, got " + n);
         }
-        Native.check(ts_set_num_threads(n));
+        ShimCalls.check(ts_set_num_threads(n));
     }
 
     /** The number of intra-op threads. */
     public static int getNumThreads() {
-        return Native.check(ts_get_num_threads());
+        return ShimCalls.check(ts_get_num_threads());
     }
 
     /** Seeds libtorch's default generators (CPU and CUDA). */
     public static void manualSeed(long seed) {
-        Native.check(ts_manual_seed(seed));
+        ShimCalls.check(ts_manual_seed(seed));
     }
 
     /** Whether a CUDA device can be used. */
@@ -62,12 +62,12 @@ public final class Torch {
 
     /** Waits for all work on a CUDA device. */
     public static void cudaSynchronize(int device) {
-        Native.check(ts_cuda_synchronize(device));
+        ShimCalls.check(ts_cuda_synchronize(device));
     }
 
     /** Sets cuDNN's switches. */
     public static void setCudnnFlags(boolean enabled, boolean benchmark, boolean deterministic) {
-        Native.check(ts_cudnn_set_flags(enabled, benchmark, deterministic));
+        ShimCalls.check(ts_cudnn_set_flags(enabled, benchmark, deterministic));
     }
 
     /** cuDNN's switches (libtorch's defaults: enabled, no benchmark, not deterministic). */
@@ -76,8 +76,8 @@ public final class Torch {
 
     /** The current cuDNN switches (readable without CUDA: they are only flags). */
     public static CudnnFlags cudnnFlags() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_cudnn_flags(s));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_cudnn_flags(s));
         return new CudnnFlags(s.getAtIndex(ValueLayout.JAVA_INT, 0) != 0, s.getAtIndex(ValueLayout.JAVA_INT, 1) != 0,
                 s.getAtIndex(ValueLayout.JAVA_INT, 2) != 0);
     }
@@ -113,8 +113,8 @@ public final class Torch {
 
     /** The current TF32 settings. */
     public static Tf32 tf32() {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_tf32_get(s));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_tf32_get(s));
         return new Tf32(s.getAtIndex(ValueLayout.JAVA_INT, 0) != 0, s.getAtIndex(ValueLayout.JAVA_INT, 1) != 0);
     }
 
@@ -125,7 +125,7 @@ public final class Torch {
      */
     public static Tf32 setTf32(Tf32 settings) {
         Tf32 previous = tf32();
-        Native.check(ts_tf32_set(settings.matmul(), settings.cudnn()));
+        ShimCalls.check(ts_tf32_set(settings.matmul(), settings.cudnn()));
         return previous;
     }
 
@@ -141,8 +141,8 @@ public final class Torch {
 
     /** Memory statistics of a CUDA device. */
     public static CudaMemory cudaMemory(int device) {
-        MemorySegment s = Native.scratch();
-        Native.check(ts_cuda_memory_stats(device, s));
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_cuda_memory_stats(device, s));
         return new CudaMemory(s.getAtIndex(ValueLayout.JAVA_LONG, 0), s.getAtIndex(ValueLayout.JAVA_LONG, 1),
                 s.getAtIndex(ValueLayout.JAVA_LONG, 2));
     }

@@ -101,7 +101,7 @@ public final class AmdimTransform implements SampleTransform {
         private final ImageBuffer rgb = new ImageBuffer();
         private final ImageBuffer view = new ImageBuffer();
         private final ImageBuffer resized = new ImageBuffer();
-        private final PilResample resampler = new PilResample();
+        private final BicubicResampler resampler = new BicubicResampler();
 
         @Override
         public void apply(ImageBuffer image, RandomGenerator rng, float[][] out) {
@@ -126,7 +126,7 @@ public final class AmdimTransform implements SampleTransform {
                     jitter.apply(view, jitter.sample(rng));
                 }
                 if (rng.nextDouble() < preset.grayscaleProbability()) {
-                    PilColor.grayscale(view);
+                    ColorAdjustments.grayscale(view);
                 }
                 Normalization.toChw(view, table, out[v]);
             }

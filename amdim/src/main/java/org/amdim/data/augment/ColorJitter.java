@@ -83,22 +83,22 @@ public record ColorJitter(double brightness, double contrast, double saturation,
             switch (op) {
                 case BRIGHTNESS -> {
                     if (brightness > 0) {
-                        PilColor.adjustBrightness(img, p.brightness());
+                        ColorAdjustments.adjustBrightness(img, p.brightness());
                     }
                 }
                 case CONTRAST -> {
                     if (contrast > 0) {
-                        PilColor.adjustContrast(img, p.contrast());
+                        ColorAdjustments.adjustContrast(img, p.contrast());
                     }
                 }
                 case SATURATION -> {
                     if (saturation > 0) {
-                        PilColor.adjustSaturation(img, p.saturation());
+                        ColorAdjustments.adjustSaturation(img, p.saturation());
                     }
                 }
                 case HUE -> {
                     if (hue > 0) {
-                        PilColor.adjustHue(img, p.hue());
+                        ColorAdjustments.adjustHue(img, p.hue());
                     }
                 }
             }

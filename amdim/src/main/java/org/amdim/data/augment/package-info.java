@@ -6,8 +6,8 @@
  * flip, then two independently augmented views (geometry, colour jitter, random grayscale,
  * normalisation) as configured by an {@link org.amdim.data.augment.AugmentationPreset} (CIFAR 32×32,
  * STL-10 64×64, ImageNet 128×128). The building blocks follow PIL's integer arithmetic:
- * {@link org.amdim.data.augment.PilColor} (L conversion, ImageEnhance blends, HSV),
- * {@link org.amdim.data.augment.PilResample} (PIL's separable bicubic with 8-bit intermediates)
+ * {@link org.amdim.data.augment.ColorAdjustments} (L conversion, ImageEnhance blends, HSV),
+ * {@link org.amdim.data.augment.BicubicResampler} (PIL's separable bicubic with 8-bit intermediates)
  * and torchvision's parameter sampling ({@link org.amdim.data.augment.RandomResizedCrop},
  * {@link org.amdim.data.augment.ColorJitter}).
  *

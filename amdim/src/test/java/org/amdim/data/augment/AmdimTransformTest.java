@@ -119,7 +119,7 @@ class AmdimTransformTest {
         SampleTransform.Worker w = t.newWorker();
         ImageBuffer src = coordinateImage();
         ImageBuffer gray = new ImageBuffer().copyFrom(src);
-        PilColor.grayscale(gray);
+        ColorAdjustments.grayscale(gray);
         int grays = 0;
         int n = 3000;
         for (int i = 0; i < n; i++) {
@@ -179,7 +179,7 @@ class AmdimTransformTest {
         t.newWorker().apply(new ImageBuffer().copyFrom(img), new SplittableRandom(0), out);
 
         ImageBuffer resized = new ImageBuffer();
-        new PilResample().resize(img, 70, 70, resized);
+        new BicubicResampler().resize(img, 70, 70, resized);
         ImageBuffer cropped = new ImageBuffer();
         Geometry.centerCrop(resized, 64, 64, cropped);
         assertEquals(resized.get(3, 3, 1), cropped.get(0, 0, 1), "crop starts at (3, 3)");

@@ -126,12 +126,12 @@ class GeometryTest {
     void bicubicHalvingTwoPixelsByHand() {
         // Width 2 → 1: scale 2, support 4, centre 1.0; both taps weigh bicubic(±0.25) = 0.8671875,
         // normalised to 1/2 each = 2^21 in fixed point; (2^21 + 255·2^21) >> 22 = 128.
-        PilResample r = new PilResample();
+        BicubicResampler r = new BicubicResampler();
         ImageBuffer out = new ImageBuffer();
         r.resize(row(0, 255), 1, 1, out);
         assertArrayEquals(new int[] {128}, values(out));
-        assertEquals(0.8671875, PilResample.bicubic(0.25), 0.0);
-        assertEquals(-0.0703125, PilResample.bicubic(1.25), 0.0);
+        assertEquals(0.8671875, BicubicResampler.bicubic(0.25), 0.0);
+        assertEquals(-0.0703125, BicubicResampler.bicubic(1.25), 0.0);
     }
 
     @Test
@@ -140,16 +140,16 @@ class GeometryTest {
         // pixels at distances 0.25 and 0.75: bicubic(0.25) = 0.8671875, bicubic(0.75) = 0.2265625,
         // normalised to 0.79286 and 0.20714, so 255 · 0.20714 = 52.8 → 53. Output 0 (centre 0.25)
         // weighs the 255 with bicubic(1.25) < 0 and clips to 0; outputs 2 and 3 mirror these.
-        PilResample r = new PilResample();
+        BicubicResampler r = new BicubicResampler();
         ImageBuffer out = new ImageBuffer();
         r.resize(row(0, 255), 1, 4, out);
         assertArrayEquals(new int[] {0, 53, 202, 255}, values(out));
-        assertEquals(0.2265625, PilResample.bicubic(0.75), 0.0);
+        assertEquals(0.2265625, BicubicResampler.bicubic(0.75), 0.0);
     }
 
     @Test
     void sameSizeResizeIsACopy() {
-        PilResample r = new PilResample();
+        BicubicResampler r = new BicubicResampler();
         ImageBuffer src = row(1, 2, 3, 4, 5);
         ImageBuffer out = new ImageBuffer();
         r.resizeCrop(src, 0, 1, 1, 3, 1, 3, out);

@@ -12,7 +12,7 @@ import org.amdim.data.augment.AmdimTransform;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.data.synthetic.SyntheticShapesDataset;
 import org.amdim.tensor.Device;
-import org.amdim.train.BatchTensors;
+import org.amdim.train.DeviceBatch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The training input pipeline without the model: a {@link DataLoader} with {@code workers} threads applying the
  * two-view training augmentation ({@link AmdimTransform#train}) to in-memory images, and the copy of each batch
- * into tensors ({@link BatchTensors#of}) on the benchmark thread, as the trainer takes them. CIFAR-10 draws
+ * into tensors ({@link DeviceBatch#of}) on the benchmark thread, as the trainer takes them. CIFAR-10 draws
  * 32×32 views from 32×32 images; STL-10 crops and resizes 96×96 images to 64×64 views. The images are synthetic
  * ({@link SyntheticShapesDataset}) rendered once into memory in setup, so no decoding counts. One operation is
  * one batch; the summary converts to images per second, to set beside {@link TrainStepBench}'s rate for the same
@@ -102,7 +102,7 @@ public class AugmentationBench {
         if (!batches.hasNext()) {
             batches = loader.iterator(); // the next epoch
         }
-        try (HostBatch hb = batches.next(); BatchTensors t = BatchTensors.of(hb, Device.CPU)) {
+        try (HostBatch hb = batches.next(); DeviceBatch t = DeviceBatch.of(hb, Device.CPU)) {
             return t.size();
         }
     }

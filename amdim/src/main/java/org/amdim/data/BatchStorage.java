@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * the dataset indices (int64). Each has its own shared arena so it can be freed on its own: a batch
  * still held by the consumer when the loader closes stays valid until the consumer closes it.
  */
-final class BatchBuffers {
+final class BatchStorage {
 
     /** Alignment of every segment; 64 bytes suits vector loads and cache lines. */
     private static final long ALIGNMENT = 64;
@@ -18,7 +18,7 @@ final class BatchBuffers {
     final MemorySegment labels;
     final MemorySegment indices;
 
-    BatchBuffers(int capacity, int viewCount, int viewLength) {
+    BatchStorage(int capacity, int viewCount, int viewLength) {
         this.arena = Arena.ofShared();
         this.views = new MemorySegment[viewCount];
         long viewBytes = (long) capacity * viewLength * Float.BYTES;

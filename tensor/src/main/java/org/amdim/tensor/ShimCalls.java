@@ -18,7 +18,7 @@ import org.amdim.bindings.TorchException;
  * <p>The scratch buffer is why the hot path allocates no native memory per op: arrays are written into a
  * buffer the thread already owns, passed to the call, and forgotten.
  */
-final class Native {
+final class ShimCalls {
     /** Bytes of scratch per thread: room for 4096 longs or pointers. */
     private static final long SCRATCH_BYTES = 4096 * 8;
 
@@ -30,7 +30,7 @@ final class Native {
         CpuMemoryCache.installDefault();
     }
 
-    private Native() {
+    private ShimCalls() {
     }
 
     /** Makes sure the shim is loaded (class initialisation does the work). */

@@ -7,17 +7,17 @@ import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
 /**
- * One loader batch as tensors on the training device: one native copy per view and one for the labels,
- * whatever the batch size.
+ * One loader batch as tensors on the training device, the counterpart of the {@link HostBatch} it is copied
+ * from: one native copy per view and one for the labels, whatever the batch size.
  *
  * @param x1     first views (B, C, H, W), float32
  * @param x2     second views, or null for a single-view (test) batch
  * @param labels int64 (B), −1 for unlabelled images
  */
-public record BatchTensors(Tensor x1, Tensor x2, Tensor labels) implements AutoCloseable {
+public record DeviceBatch(Tensor x1, Tensor x2, Tensor labels) implements AutoCloseable {
 
     /** Copies a host batch onto {@code device} (the host batch stays owned by the caller). */
-    public static BatchTensors of(HostBatch batch, Device device) {
+    public static DeviceBatch of(HostBatch batch, Device device) {
         long[] shape = batch.viewShape();
         try (var scope = TensorScope.open()) {
             Tensor x1 = onDevice(Tensor.fromSegment(batch.view1(), DType.FLOAT32, shape), device);
@@ -29,7 +29,7 @@ public record BatchTensors(Tensor x1, Tensor x2, Tensor labels) implements AutoC
                 scope.keep(x2);
             }
             scope.keep(labels);
-            return new BatchTensors(x1, x2, labels);
+            return new DeviceBatch(x1, x2, labels);
         }
     }
 

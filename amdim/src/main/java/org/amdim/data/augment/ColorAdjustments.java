@@ -3,7 +3,8 @@ package org.amdim.data.augment;
 import org.amdim.data.ImageBuffer;
 
 /**
- * PIL's colour operations on uint8 images, reproduced to the bit: the "L" (luma) conversion,
+ * Colour adjustments of uint8 images (grayscale, brightness, contrast, saturation, hue), matching PIL's
+ * arithmetic to the bit, since the original augmentations ran on PIL images: the "L" (luma) conversion,
  * {@code ImageEnhance} brightness, contrast and colour (saturation), which all go through
  * {@code Image.blend}, and the RGB↔HSV conversions behind torchvision's {@code adjust_hue}.
  *
@@ -11,9 +12,9 @@ import org.amdim.data.ImageBuffer;
  * and contrast adjustments apply and saturation and hue leave the image unchanged, as torchvision
  * does for mode "L".
  */
-public final class PilColor {
+public final class ColorAdjustments {
 
-    private PilColor() {}
+    private ColorAdjustments() {}
 
     /**
      * PIL's RGB→L conversion (ITU-R 601-2 luma in 16-bit fixed point with rounding):

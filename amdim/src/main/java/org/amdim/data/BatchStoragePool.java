@@ -3,23 +3,23 @@ package org.amdim.data;
 import java.util.ArrayDeque;
 
 /**
- * Recycles {@link BatchBuffers} between batches so that, once the pipeline is full, producing a
+ * Recycles {@link BatchStorage} between batches so that, once the pipeline is full, producing a
  * batch allocates no off-heap memory. When the pool is empty a new buffer is made rather than
  * blocking, because a consumer that holds batches longer than the prefetch depth must not
  * deadlock the workers; at most {@code maxRetained} buffers are kept for reuse, the rest are freed
  * on return.
  */
-final class BufferPool {
+final class BatchStoragePool {
 
     private final int capacity;
     private final int viewCount;
     private final int viewLength;
     private final int maxRetained;
-    private final ArrayDeque<BatchBuffers> free = new ArrayDeque<>();
+    private final ArrayDeque<BatchStorage> free = new ArrayDeque<>();
     private boolean closed;
     private int allocations;
 
-    BufferPool(int capacity, int viewCount, int viewLength, int maxRetained) {
+    BatchStoragePool(int capacity, int viewCount, int viewLength, int maxRetained) {
         this.capacity = capacity;
         this.viewCount = viewCount;
         this.viewLength = viewLength;
@@ -27,23 +27,23 @@ final class BufferPool {
     }
 
     /** Takes a free buffer or makes one. */
-    BatchBuffers acquire() {
+    BatchStorage acquire() {
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("buffer pool closed");
             }
-            BatchBuffers reused = free.pollFirst();
+            BatchStorage reused = free.pollFirst();
             if (reused != null) {
                 return reused;
             }
             allocations++;
         }
         // Allocate outside the lock: zeroing a large segment takes a while.
-        return new BatchBuffers(capacity, viewCount, viewLength);
+        return new BatchStorage(capacity, viewCount, viewLength);
     }
 
     /** Gives a buffer back; frees it when the pool is closed or full. */
-    void release(BatchBuffers buffers) {
+    void release(BatchStorage buffers) {
         synchronized (this) {
             if (!closed && free.size() < maxRetained) {
                 free.addFirst(buffers);
@@ -63,7 +63,7 @@ final class BufferPool {
         synchronized (this) {
             closed = true;
         }
-        BatchBuffers b;
+        BatchStorage b;
         while (true) {
             synchronized (this) {
                 b = free.pollFirst();

@@ -3,8 +3,8 @@ package org.amdim.data.augment;
 import org.amdim.data.ImageBuffer;
 
 /**
- * PIL's bicubic resampling of uint8 images ({@code Image.resize(size, BICUBIC)}, Resample.c),
- * reproduced to the bit: a separable convolution with the Keys cubic kernel (a = −0.5) whose
+ * Antialiased bicubic resizing of uint8 images, matching PIL's arithmetic to the bit
+ * ({@code Image.resize(size, BICUBIC)}, Resample.c): a separable convolution with the Keys cubic kernel (a = −0.5) whose
  * support widens by the scale factor when shrinking (antialiasing), weights normalised to sum 1
  * and quantised to 22-bit fixed point, the horizontal pass first into an 8-bit intermediate image
  * (only over the rows the vertical pass needs), then the vertical pass, each rounding and clipping
@@ -12,7 +12,7 @@ import org.amdim.data.ImageBuffer;
  *
  * <p>An instance holds scratch arrays and is not thread-safe: keep one per worker thread.
  */
-public final class PilResample {
+public final class BicubicResampler {
 
     private static final int PRECISION_BITS = 32 - 8 - 2;
     private static final double BICUBIC_SUPPORT = 2.0;
@@ -23,7 +23,7 @@ public final class PilResample {
     private int[] accumulator = new int[0];
 
     /** Creates a resampler with empty scratch space. */
-    public PilResample() {}
+    public BicubicResampler() {}
 
     /**
      * The bicubic convolution kernel with a = −0.5 (Keys), as PIL defines it.

@@ -7,23 +7,23 @@ import org.amdim.data.ImageBuffer;
 import org.junit.jupiter.api.Test;
 
 /** Hand-computed cases of PIL's integer colour arithmetic. */
-class PilColorTest {
+class ColorAdjustmentsTest {
 
     @Test
     void lumaUsesPilFixedPointRounding() {
-        assertEquals(76, PilColor.luma(255, 0, 0)); // 255·19595 + 0x8000 = 5029493 → >>16 = 76
-        assertEquals(150, PilColor.luma(0, 255, 0));
-        assertEquals(29, PilColor.luma(0, 0, 255));
-        assertEquals(255, PilColor.luma(255, 255, 255));
-        assertEquals(2, PilColor.luma(1, 2, 3)); // (19595 + 76940 + 22413 + 32768) >> 16 = 2
+        assertEquals(76, ColorAdjustments.luma(255, 0, 0)); // 255·19595 + 0x8000 = 5029493 → >>16 = 76
+        assertEquals(150, ColorAdjustments.luma(0, 255, 0));
+        assertEquals(29, ColorAdjustments.luma(0, 0, 255));
+        assertEquals(255, ColorAdjustments.luma(255, 255, 255));
+        assertEquals(2, ColorAdjustments.luma(1, 2, 3)); // (19595 + 76940 + 22413 + 32768) >> 16 = 2
     }
 
     @Test
     void blendTruncatesAndClips() {
-        assertEquals(150, PilColor.blend(200, 100, 0.5f));
-        assertEquals(13, PilColor.blend(0, 10, 1.37f)); // 13.7 → 13
-        assertEquals(255, PilColor.blend(0, 200, 1.4f)); // 280 → clipped
-        assertEquals(0, PilColor.blend(100, 0, 1.4f)); // −40 → clipped
+        assertEquals(150, ColorAdjustments.blend(200, 100, 0.5f));
+        assertEquals(13, ColorAdjustments.blend(0, 10, 1.37f)); // 13.7 → 13
+        assertEquals(255, ColorAdjustments.blend(0, 200, 1.4f)); // 280 → clipped
+        assertEquals(0, ColorAdjustments.blend(100, 0, 1.4f)); // −40 → clipped
     }
 
     @Test
@@ -31,8 +31,8 @@ class PilColorTest {
         ImageBuffer img = new ImageBuffer(1, 2, 3);
         img.set(0, 0, 0, 255); // red: luma 76
         img.set(0, 1, 2, 255); // blue: luma 29 → mean 52.5 → 53
-        assertEquals(53, PilColor.meanLuma(img));
-        PilColor.adjustContrast(img, 0.0);
+        assertEquals(53, ColorAdjustments.meanLuma(img));
+        ColorAdjustments.adjustContrast(img, 0.0);
         for (int i = 0; i < 6; i++) {
             assertEquals(53, img.data()[i] & 0xFF);
         }
@@ -40,18 +40,18 @@ class PilColorTest {
 
     @Test
     void hueShiftTruncatesTowardZeroAndWraps() {
-        assertEquals(51, PilColor.hueShift(0.2)); // 51.0
-        assertEquals(244, PilColor.hueShift(-0.05)); // −12.75 → −12 → 244
-        assertEquals(129, PilColor.hueShift(-0.5)); // −127.5 → −127 → 129
-        assertEquals(0, PilColor.hueShift(0.003));
+        assertEquals(51, ColorAdjustments.hueShift(0.2)); // 51.0
+        assertEquals(244, ColorAdjustments.hueShift(-0.05)); // −12.75 → −12 → 244
+        assertEquals(129, ColorAdjustments.hueShift(-0.5)); // −127.5 → −127 → 129
+        assertEquals(0, ColorAdjustments.hueShift(0.003));
     }
 
     @Test
     void grayIsAFixedPointOfHsvRoundTrip() {
         for (int v = 0; v < 256; v++) {
-            int hsv = PilColor.rgbToHsv(v, v, v);
+            int hsv = ColorAdjustments.rgbToHsv(v, v, v);
             assertEquals(v, hsv, "gray has zero hue and saturation");
-            assertEquals(v << 16 | v << 8 | v, PilColor.hsvToRgb(0, 0, v));
+            assertEquals(v << 16 | v << 8 | v, ColorAdjustments.hsvToRgb(0, 0, v));
         }
     }
 
@@ -62,8 +62,8 @@ class PilColorTest {
         for (int r = 0; r < 256; r += 5) {
             for (int g = 0; g < 256; g += 5) {
                 for (int b = 0; b < 256; b += 5) {
-                    int hsv = PilColor.rgbToHsv(r, g, b);
-                    int rgb = PilColor.hsvToRgb(hsv >>> 16, (hsv >>> 8) & 0xFF, hsv & 0xFF);
+                    int hsv = ColorAdjustments.rgbToHsv(r, g, b);
+                    int rgb = ColorAdjustments.hsvToRgb(hsv >>> 16, (hsv >>> 8) & 0xFF, hsv & 0xFF);
                     worst = Math.max(worst, Math.abs((rgb >>> 16) - r));
                     worst = Math.max(worst, Math.abs(((rgb >>> 8) & 0xFF) - g));
                     worst = Math.max(worst, Math.abs((rgb & 0xFF) - b));
@@ -76,7 +76,7 @@ class PilColorTest {
     @Test
     void hueRejectsFactorsOutsideHalfCircle() {
         ImageBuffer img = new ImageBuffer(1, 1, 3);
-        assertThrows(IllegalArgumentException.class, () -> PilColor.adjustHue(img, 0.6));
+        assertThrows(IllegalArgumentException.class, () -> ColorAdjustments.adjustHue(img, 0.6));
     }
 
     @Test
@@ -85,10 +85,10 @@ class PilColorTest {
         img.set(0, 0, 0, 10);
         img.set(0, 1, 0, 100);
         img.set(0, 2, 0, 200);
-        PilColor.adjustSaturation(img, 0.0);
-        PilColor.adjustHue(img, 0.3);
+        ColorAdjustments.adjustSaturation(img, 0.0);
+        ColorAdjustments.adjustHue(img, 0.3);
         assertEquals(100, img.get(0, 1, 0));
-        PilColor.adjustBrightness(img, 0.5);
+        ColorAdjustments.adjustBrightness(img, 0.5);
         assertEquals(50, img.get(0, 1, 0));
     }
 }
