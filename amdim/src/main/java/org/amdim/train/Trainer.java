@@ -19,6 +19,7 @@ import org.amdim.data.ImageDataset;
 import org.amdim.data.LoaderConfig;
 import org.amdim.data.LoaderPosition;
 import org.amdim.data.augment.AmdimTransform;
+import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimConfig;
 import org.amdim.model.AmdimModel;
 import org.amdim.model.nce.NceScores;
@@ -275,27 +276,12 @@ public final class Trainer {
                         }
                     }
                     if (loader.position().epoch() > epoch) {
+                        // The epoch's end: the test pass, the epoch's metrics row, a checkpoint.
                         if (test != null) {
-                            lastTest = OnlineEvaluation.run(model, test, preset, config.batchSize(),
-                                    config.bnWarmupBatches(), config.evalBatches(), config.device());
-                            progress.line(String.format(java.util.Locale.ROOT,
-                                    "epoch %d: test accuracy mlp %.4f, linear %.4f %s", epoch + 1,
-                                    lastTest.mlp(), lastTest.linear(), lastTest.describeImages()));
-                        }
-                        Map<String, Double> row = new LinkedHashMap<>();
-                        row.put("step", (double) step);
-                        row.put("epoch", (double) epoch);
-                        row.put("loss_opt", lastLoss);
-                        if (lastTest != null) {
-                            row.put("test_acc_mlp", lastTest.mlp());
-                            row.put("test_acc_lin", lastTest.linear());
+                            lastTest = evaluate(model, test, preset, epoch, progress);
                         }
                         if (main) {
-                            runMonitors(model, epoch, row, progress);
-                        }
-                        row.put("elapsed_s", trainNanos / 1e9);
-                        if (main) {
-                            metrics.write("epoch", row);
+                            metrics.write("epoch", epochRow(model, epoch, step, lastLoss, lastTest, trainNanos, progress));
                             lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
                         }
                     }
@@ -311,6 +297,39 @@ public final class Trainer {
                         trainNanos == 0 ? 0 : imagesSeen / (trainNanos / 1e9), lastCheckpoint, interrupted);
             }
         }
+    }
+
+    /**
+     * The test pass at an epoch's end ({@link OnlineEvaluation}: the online classifiers' accuracy), reported on
+     * the progress line. Every process runs it.
+     */
+    private OnlineEvaluation.Accuracy evaluate(AmdimModel model, ImageDataset test, AugmentationPreset preset,
+            int epoch, ProgressReporter progress) throws IOException {
+        OnlineEvaluation.Accuracy accuracy = OnlineEvaluation.run(model, test, preset, config.batchSize(),
+                config.bnWarmupBatches(), config.evalBatches(), config.device());
+        progress.line(String.format(java.util.Locale.ROOT, "epoch %d: test accuracy mlp %.4f, linear %.4f %s",
+                epoch + 1, accuracy.mlp(), accuracy.linear(), accuracy.describeImages()));
+        return accuracy;
+    }
+
+    /**
+     * The epoch's row of {@code metrics.csv}: where training stands, the last loss, the latest test accuracy
+     * (none before the first evaluation), what the epoch-end monitors measured, and the training time so far.
+     * Runs the monitors, so only the main process calls it.
+     */
+    private Map<String, Double> epochRow(AmdimModel model, int epoch, long step, double lastLoss,
+            OnlineEvaluation.Accuracy lastTest, long trainNanos, ProgressReporter progress) throws IOException {
+        Map<String, Double> row = new LinkedHashMap<>();
+        row.put("step", (double) step);
+        row.put("epoch", (double) epoch);
+        row.put("loss_opt", lastLoss);
+        if (lastTest != null) {
+            row.put("test_acc_mlp", lastTest.mlp());
+            row.put("test_acc_lin", lastTest.linear());
+        }
+        runMonitors(model, epoch, row, progress);
+        row.put("elapsed_s", trainNanos / 1e9);
+        return row;
     }
 
     /** Where a resumed run continues: the updates made, and the loader's next batch. */
