@@ -1,9 +1,9 @@
 package org.amdim.model;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.amdim.nn.io.NamedTensors;
+import org.amdim.tensor.Closeness;
 import org.amdim.tensor.Tensor;
 
 /**
@@ -19,36 +19,17 @@ public final class Close {
         return ReferenceSets.load("reference", name);
     }
 
-    /** Largest |value| of a tensor. */
+    /** Largest |value| of a tensor ({@link Closeness#maxAbs}). */
     public static double maxAbs(Tensor t) {
-        double m = 0;
-        for (double v : t.toDoubleArray()) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
+        return Closeness.maxAbs(t);
     }
 
     /**
      * Asserts {@code |actual − expected| ≤ atol + rtol·|expected|} element-wise and returns the worst ratio of
-     * error to allowance.
+     * error to allowance ({@link Closeness#assertWithin}).
      */
     public static double check(String what, Tensor actual, Tensor expected, double atol, double rtol) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] a = actual.toDoubleArray();
-        double[] e = expected.toDoubleArray();
-        double worst = 0;
-        double worstErr = 0;
-        for (int i = 0; i < a.length; i++) {
-            double err = Math.abs(a[i] - e[i]);
-            double ratio = err == 0 ? 0 : err / (atol + rtol * Math.abs(e[i]));
-            if (!(ratio <= worst)) {
-                worst = ratio;
-                worstErr = err;
-            }
-        }
-        System.out.printf("[check] %-60s max err %.3e  err/tol %.3f%n", what, worstErr, worst);
-        assertTrue(worst <= 1.0, what + ": worst error " + worstErr + " is " + worst + " times the tolerance");
-        return worst;
+        return Closeness.assertWithin(what, actual, expected, atol, rtol).worstRatio();
     }
 
     /** Relative check of a scalar: {@code |a − e| ≤ rtol·|e|}. */

@@ -1,6 +1,5 @@
 package org.amdim.nn;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -15,6 +14,7 @@ import java.util.stream.Stream;
 
 import org.amdim.nn.io.NamedTensors;
 import org.amdim.nn.io.TensorFiles;
+import org.amdim.tensor.Closeness;
 import org.amdim.tensor.Tensor;
 
 /**
@@ -66,38 +66,19 @@ public final class References {
         }
     }
 
-    /** max |value|. */
+    /** max |value| ({@link Closeness#maxAbs}). */
     public static double maxAbs(Tensor t) {
-        double m = 0;
-        for (double v : t.toDoubleArray()) {
-            m = Math.max(m, Math.abs(v));
-        }
-        return m;
+        return Closeness.maxAbs(t);
     }
 
     /**
-     * Asserts equal shapes and {@code |actual − expected| ≤ abs + rel·|expected|} element-wise.
+     * Asserts equal shapes and {@code |actual − expected| ≤ abs + rel·|expected|} element-wise
+     * ({@link Closeness#assertWithin}).
      *
      * @return the largest |actual − expected| seen
      */
     public static double assertClose(String what, Tensor actual, Tensor expected, double abs, double rel) {
-        assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
-        double[] a = actual.toDoubleArray();
-        double[] e = expected.toDoubleArray();
-        double worst = 0;
-        double worstRatio = 0;
-        for (int i = 0; i < a.length; i++) {
-            double d = Math.abs(a[i] - e[i]);
-            worst = Math.max(worst, d);
-            double allowed = abs + rel * Math.abs(e[i]);
-            worstRatio = Math.max(worstRatio, d == 0 ? 0 : d / allowed);
-            if (!(d <= abs + rel * Math.abs(e[i]))) {
-                fail(what + "[" + i + "]: expected " + e[i] + ", got " + a[i] + " (|diff| " + d + " > " + abs
-                        + " + " + rel + "·|expected|)");
-            }
-        }
-        System.out.printf("[check] %-60s max err %.3e  err/tol %.3f%n", what, worst, worstRatio);
-        return worst;
+        return Closeness.assertWithin(what, actual, expected, abs, rel).maxError();
     }
 
     /** Asserts element-wise {@code |actual − expected| ≤ tol·max(1, |expected|)} for plain arrays. */
