@@ -12,6 +12,7 @@ import org.amdim.model.AmdimModel;
 import org.amdim.model.StepOutput;
 import org.amdim.nn.io.TensorFiles;
 import org.amdim.nn.optim.Sgd;
+import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
@@ -123,6 +124,21 @@ class DataParallelStepTest {
                         diff2 += squaredDiff(want, got);
                         norm2 += squaredDiff(want, new float[want.length]);
                         checked++;
+                    }
+                    // The reference steps with the data-parallel run's gradients, not its own: both then hold the
+                    // same parameters bit for bit at the next step (the same SGD arithmetic on the same values), so
+                    // every step compares one computation's rounding, from the same start. Stepping with its own
+                    // gradients let the trajectories drift apart by lr·(rounding), and a ReLU input within that
+                    // drift of 0 flips the gradient of whole terms: under ATen's scalar kernels, oneDNN's SSE4.1 and
+                    // OpenBLAS's Nehalem kernels one step-1 element moved by 2.2 times the rounding allowance while
+                    // every step-0 element stayed within 0.08 of it.
+                    try (var ng = Autograd.noGrad()) {
+                        for (var e : model.namedParameters().entrySet()) {
+                            Tensor g = e.getValue().grad();
+                            if (g != null) {
+                                g.copy_(rank0.get("grad" + k + "." + e.getKey()));
+                            }
+                        }
                     }
                     sgd.step();
                 }
