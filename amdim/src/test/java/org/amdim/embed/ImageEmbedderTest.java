@@ -24,6 +24,7 @@ import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
 import org.amdim.model.encoder.Features;
 import org.amdim.model.mixture.MixtureConfig;
+import org.amdim.tensor.ChildJvm;
 import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.NoLeaks;
 import org.amdim.tensor.Tensor;
@@ -341,16 +342,10 @@ class ImageEmbedderTest {
     @Test
     void openingAnEmbedderWorksAsTheFirstCallOfAProgram() throws Exception {
         // In a fresh JVM nothing has loaded the native shim: the embedder must see to it itself.
-        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(org.amdim.bindings.NativeLibrary.childJvmProperties());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FirstCall.class.getName(), cifar.toString()));
-        Path log = dir.resolve("first-call.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the child did not finish");
-        String out = Files.readString(log);
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("dimension 32"), out);
+        ChildJvm.Result r = ChildJvm.run(FirstCall.class, 120, cifar.toString());
+        assertTrue(r.finished(), "the child did not finish");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("dimension 32"), r.output());
     }
 
     /** The child: its first call opens an embedder, then it embeds one image. */

@@ -7,11 +7,10 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.amdim.bindings.NativeLibrary;
+import org.amdim.tensor.ChildJvm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,11 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 class RunLockProcessTest {
     @Test
     void anotherProcessHoldingTheDirectoryIsNamedAndItsDeathReleasesIt(@TempDir Path dir) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(NativeLibrary.childJvmProperties());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Holder.class.getName(), dir.toString()));
-        Process holder = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process holder = new ProcessBuilder(ChildJvm.command(Holder.class, List.of(), dir.toString()))
+                .redirectErrorStream(true).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(),
                     StandardCharsets.UTF_8));

@@ -7,23 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
-import org.amdim.bindings.NativeLibrary;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link CpuKernels} reads what libtorch really runs, and the environment caps that CI uses to stand in for older
  * CPUs take effect: checked in child JVMs, because libtorch reads the caps once per process.
  */
 class CpuKernelsTest {
-    @TempDir
-    Path dir;
-
     @Test
     void thisProcessNamesItsKernelsAndCpu() {
         CpuKernels k = CpuKernels.current();
@@ -67,19 +60,11 @@ class CpuKernelsTest {
     }
 
     /** Runs {@link Probe} in a child JVM with the given environment and returns what it printed. */
-    private String probe(Map<String, String> env) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(NativeLibrary.childJvmProperties());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Probe.class.getName()));
-        Path log = dir.resolve("probe.log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the probe did not finish");
-        String out = Files.readString(log);
-        assertEquals(0, p.exitValue(), out);
-        return out;
+    private static String probe(Map<String, String> env) throws Exception {
+        ChildJvm.Result r = ChildJvm.run(Probe.class, env, List.of(), 120);
+        assertTrue(r.finished(), "the probe did not finish");
+        assertEquals(0, r.exitCode(), r.output());
+        return r.output();
     }
 
     /** The child: names its kernels and runs one convolution large enough for libtorch to give it to oneDNN. */

@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 
-import org.amdim.bindings.NativeLibrary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,23 +57,13 @@ class DataSegmentLifetimeTest {
      */
     @Test
     void aReadAfterCloseOfAnUnmappedBlockThrowsInsteadOfCrashing(@TempDir Path dir) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // A crash report goes to the temporary directory, not into the module's working directory.
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log")));
-        cmd.addAll(NativeLibrary.childJvmProperties());
-        cmd.add("-Damdim.cpuCache.idleBytes=0"); // after the inherited settings, so that it wins
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ReadAfterClose.class.getName()));
-        Path log = dir.resolve("child.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        boolean done = p.waitFor(120, TimeUnit.SECONDS);
-        if (!done) {
-            p.destroyForcibly().waitFor();
-        }
-        String out = Files.readString(log);
-        assertTrue(done, "the child JVM hung:\n" + out);
-        assertEquals(0, p.exitValue(), "the child JVM (exit 134 or 139 is a crash):\n" + out);
-        assertTrue(out.contains("IllegalStateException"), out);
+        // A crash report goes to the temporary directory, not into the module's working directory; no idle cache
+        // comes after the inherited settings, so that it wins.
+        ChildJvm.Result r = ChildJvm.run(ReadAfterClose.class, Map.of(), List.of(
+                "-XX:ErrorFile=" + dir.resolve("hs_err_%p.log"), "-Damdim.cpuCache.idleBytes=0"), 120);
+        assertTrue(r.finished(), "the child JVM hung:\n" + r.output());
+        assertEquals(0, r.exitCode(), "the child JVM (exit 134 or 139 is a crash):\n" + r.output());
+        assertTrue(r.output().contains("IllegalStateException"), r.output());
     }
 
     /** The child: reads an unmapped tensor's segment; exit 0 when that throws, 3 when it reads stale memory. */

@@ -3,17 +3,9 @@ package org.amdim.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import org.amdim.bindings.NativeLibrary;
 import org.amdim.tensor.distributed.Backend;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every public entry point that reaches the generated bindings works as the first call a program makes: each is
@@ -23,22 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code ExceptionInInitializerError ... Cannot open library: libtorchshim.so}.
  */
 class FirstCallTest {
-    @TempDir
-    Path dir;
-
     @ParameterizedTest
     @ValueSource(strings = {"memory-format", "memory-format-code", "cache-empty", "cache-limit", "backend"})
     void worksAsTheFirstCall(String entry) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
-        cmd.addAll(NativeLibrary.childJvmProperties());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(), entry));
-        Path log = dir.resolve("child.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the child did not finish");
-        String out = Files.readString(log);
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(out.contains("ok " + entry), out);
+        ChildJvm.Result r = ChildJvm.run(Child.class, 120, entry);
+        assertTrue(r.finished(), "the child did not finish");
+        assertEquals(0, r.exitCode(), r.output());
+        assertTrue(r.output().contains("ok " + entry), r.output());
     }
 
     /** The child: makes one call, the first of the program, then one tensor op that uses what it returned. */

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.amdim.bindings.NativeLibrary;
+import org.amdim.tensor.ChildJvm;
 
 /**
  * Runs a main class of the test class path as the ranks of a process group: one JVM per rank, with the
@@ -44,15 +44,11 @@ public final class RankProcesses {
     public static List<Result> run(Class<?> mainClass, int worldSize, int limitSeconds, Path workDir, String... args)
             throws IOException, InterruptedException {
         int port = freePort();
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<Process> procs = new ArrayList<>();
         List<Path> logs = new ArrayList<>();
         try {
             for (int r = 0; r < worldSize; r++) {
-                List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xss4m"));
-                cmd.addAll(NativeLibrary.childJvmProperties()); // the same shim and settings as this JVM
-                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
-                cmd.addAll(List.of(args));
+                List<String> cmd = ChildJvm.command(mainClass, List.of("-Xss4m"), args);
                 Path log = workDir.resolve("rank" + r + ".log");
                 ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
                 pb.environment().put("RANK", Integer.toString(r));
