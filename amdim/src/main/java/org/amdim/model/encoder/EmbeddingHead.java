@@ -84,11 +84,7 @@ public final class EmbeddingHead extends Module {
      * shortcut keeps its near-identity initialisation from construction.
      */
     public void initWeights(double initScale) {
-        Init.kaimingUniform(conv1.weight(), Math.sqrt(5), Init.Nonlinearity.LEAKY_RELU);
-        try (var ng = Autograd.noGrad()) {
-            conv1.weight().mul_(initScale);
-        }
-        Init.zeros(conv2.weight());
+        ResidualBranchInit.apply(conv1, conv2, initScale);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package org.amdim.model.encoder;
 
-import org.amdim.nn.Init;
 import org.amdim.nn.Module;
 import org.amdim.nn.layers.Conv2d;
-import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Functional;
 import org.amdim.tensor.Functional.PadMode;
 import org.amdim.tensor.Tensor;
@@ -76,11 +74,7 @@ public final class ResidualUnit extends Module {
      * conv2 ← 0, so that the unit starts as its shortcut.
      */
     public void initWeights(double initScale) {
-        Init.kaimingUniform(conv1.weight(), Math.sqrt(5), Init.Nonlinearity.LEAKY_RELU);
-        try (var ng = Autograd.noGrad()) {
-            conv1.weight().mul_(initScale);
-        }
-        Init.zeros(conv2.weight());
+        ResidualBranchInit.apply(conv1, conv2, initScale);
     }
 
     @Override
