@@ -40,7 +40,7 @@ def parse_args():
     p.add_argument('--batches', default='1,32,256', help='comma-separated batch sizes')
     p.add_argument('--layouts', default='nchw,channels_last', help='comma-separated: nchw, channels_last')
     p.add_argument('--threads', type=int, default=2, help='intra-op threads')
-    p.add_argument('--warmup-time', type=float, default=1.0, help='seconds of untimed batches (at least 2)')
+    p.add_argument('--warmup-time', type=float, default=1.0, help='seconds of untimed batches (at least one batch)')
     p.add_argument('--min-time', type=float, default=3.0, help='timed seconds per layout and batch')
     p.add_argument('--min-reps', type=int, default=3, help='timed batches per layout and batch, at least')
     p.add_argument('--check', action='store_true',
@@ -79,7 +79,7 @@ def time_batches(r1_module, x, warmup_time, min_time, min_reps):
         return time.perf_counter() - start
 
     spent, n = 0.0, 0
-    while n < 2 or spent < warmup_time:
+    while n < 1 or spent < warmup_time:
         spent += once()
         n += 1
     times = []

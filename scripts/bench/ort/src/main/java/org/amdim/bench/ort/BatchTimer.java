@@ -27,12 +27,12 @@ final class BatchTimer {
     }
 
     /**
-     * Runs {@code run} untimed for at least two runs and {@code warmupSeconds}, then timed for at least
+     * Runs {@code run} untimed for at least one run and {@code warmupSeconds}, then timed for at least
      * {@code minReps} runs and {@code minSeconds}.
      */
     static Summary time(Run run, double warmupSeconds, double minSeconds, int minReps) throws Exception {
         double spent = 0;
-        for (int n = 0; n < 2 || spent < warmupSeconds; n++) {
+        for (int n = 0; n < 1 || spent < warmupSeconds; n++) {
             spent += once(run);
         }
         List<Double> times = new ArrayList<>();

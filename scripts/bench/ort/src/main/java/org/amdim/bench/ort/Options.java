@@ -11,7 +11,7 @@ import java.util.List;
  * @param batches     batch sizes, timed in this order
  * @param threads     ONNX Runtime intra-op threads
  * @param spin        whether ONNX Runtime's intra-op threads may spin while waiting for work (its default)
- * @param warmupTime  seconds of untimed batches before each batch size (at least two batches)
+ * @param warmupTime  seconds of untimed batches before each batch size (at least one batch)
  * @param minTime     timed seconds per batch size, at least
  * @param minReps     timed batches per batch size, at least
  * @param check       export_onnx.py's {@code P.check.properties}: compare r1 with PyTorch's float64 reference
@@ -26,7 +26,7 @@ record Options(Path model, List<Integer> batches, int threads, boolean spin, dou
               --batches 1,32,256     batch sizes (default 1,32,256)
               --threads 2            intra-op threads (default 2; inter-op 1, sequential execution)
               --no-spin              intra-op threads sleep instead of spinning (session.intra_op.allow_spinning=0)
-              --warmup-time 1        untimed seconds per batch size, at least 2 batches (default 1)
+              --warmup-time 1        untimed seconds per batch size, at least 1 batch (default 1)
               --min-time 3           timed seconds per batch size (default 3)
               --min-reps 3           timed batches per batch size, at least (default 3)
               --check P.check.properties   first compare r1 with PyTorch's float64 reference (export_onnx.py)
