@@ -2,8 +2,11 @@ package org.amdim.tools;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -61,6 +64,12 @@ public final class BenchCommand implements Callable<Integer> {
             description = "Forked JVMs per benchmark (default: the benchmarks' own, 1); 0 runs in this JVM.")
     private Integer forks;
 
+    @Option(names = {"-p", "--param"}, paramLabel = "NAME=V[,V...]",
+            description = "Run with these values of the benchmarks' @Param NAME instead of their own, as JMH's -p"
+                    + " (comma-separated values each make a run); repeatable. A name the selected benchmarks do not"
+                    + " declare is ignored. The thread count is --intra-op-threads.")
+    private Map<String, String> params = new LinkedHashMap<>();
+
     @Override
     public Integer call() {
         if (regex != null) {
@@ -76,6 +85,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (forks != null) {
             ranges.between("--forks", forks, 0, 100, "");
         }
+        Map<String, List<String>> paramValues = paramValues();
         List<String> selected = BenchSuite.list(regex);
         if (selected.isEmpty()) {
             throw new IllegalArgumentException("no benchmark matches '" + regex + "' (see 'amdim bench --list')");
@@ -86,7 +96,7 @@ public final class BenchCommand implements Callable<Integer> {
             out.flush();
             return AmdimCli.EXIT_OK;
         }
-        BenchSuite.Settings settings = new BenchSuite.Settings(regex, json, quick, threads, forks);
+        BenchSuite.Settings settings = new BenchSuite.Settings(regex, json, quick, threads, forks, paramValues);
         Collection<RunResult> results;
         try {
             results = BenchSuite.run(settings);
@@ -99,5 +109,23 @@ public final class BenchCommand implements Callable<Integer> {
         out.println("JSON results: " + json.toAbsolutePath());
         out.flush();
         return AmdimCli.EXIT_OK;
+    }
+
+    /** The {@code -p} options as value lists; a usage error for the thread count or an empty value. */
+    private Map<String, List<String>> paramValues() {
+        Map<String, List<String>> values = new LinkedHashMap<>();
+        params.forEach((name, joined) -> {
+            if (name.equals(BenchSuite.THREADS_PARAM)) {
+                throw new ParameterException(spec.commandLine(),
+                        "-p " + name + ": the thread count is set with --intra-op-threads");
+            }
+            List<String> list = Arrays.asList(joined.split(",", -1));
+            if (name.isEmpty() || list.contains("")) {
+                throw new ParameterException(spec.commandLine(),
+                        "Invalid value for -p: '" + name + "=" + joined + "': expected NAME=V[,V...]");
+            }
+            values.put(name, list);
+        });
+        return values;
     }
 }

@@ -43,4 +43,25 @@ class BenchCommandTest {
         assertEquals(AmdimCli.EXIT_FAILURE, r.exitCode(), r.describe());
         assertTrue(r.err().startsWith("error: no benchmark matches 'NoSuchBench'"), r.describe());
     }
+
+    @Test
+    void paramOverridesAreParsed() {
+        CliRun r = CliRun.of("bench", "--list", "-p", "batch=1,32", "--param", "preset=cifar10", "AdamBench");
+        assertEquals(0, r.exitCode(), r.describe());
+    }
+
+    @Test
+    void threadsAreNotAParamOverride() {
+        CliRun r = CliRun.of("bench", "--list", "-p", "threads=4");
+        assertEquals(AmdimCli.EXIT_USAGE, r.exitCode(), r.describe());
+        assertTrue(r.err().contains("--intra-op-threads"), r.describe());
+    }
+
+    @Test
+    void emptyParamValuesAreUsageErrors() {
+        for (String bad : List.of("batch=", "batch=1,,2", "=3", "batch")) {
+            CliRun r = CliRun.of("bench", "--list", "-p", bad);
+            assertEquals(AmdimCli.EXIT_USAGE, r.exitCode(), bad + ": " + r.describe());
+        }
+    }
 }

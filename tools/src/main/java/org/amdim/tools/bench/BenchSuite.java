@@ -4,7 +4,10 @@ import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
@@ -49,8 +52,12 @@ public final class BenchSuite {
      * @param quick   2×1 s warmup and 3×1 s measurement instead of the annotations' 3×1 s and 5×1 s
      * @param threads libtorch intra-op threads in the benchmark JVM
      * @param forks   forked JVMs per benchmark; null keeps the annotations' (1); 0 runs in this JVM
+     * @param params  values for the benchmarks' {@code @Param}s by name, replacing the annotations' (JMH's
+     *                {@code -p}); a name no selected benchmark declares is ignored, as by JMH. Never
+     *                {@value #THREADS_PARAM}, which {@code threads} sets
      */
-    public record Settings(String regex, Path json, boolean quick, int threads, Integer forks) {
+    public record Settings(String regex, Path json, boolean quick, int threads, Integer forks,
+                           Map<String, List<String>> params) {
         /** Checks the values. */
         public Settings {
             if (threads < 1) {
@@ -59,6 +66,24 @@ public final class BenchSuite {
             if (forks != null && forks < 0) {
                 throw new IllegalArgumentException("forks must be >= 0, got " + forks);
             }
+            Map<String, List<String>> copy = new LinkedHashMap<>();
+            params.forEach((name, values) -> {
+                if (name.equals(THREADS_PARAM)) {
+                    throw new IllegalArgumentException("the " + THREADS_PARAM
+                            + " parameter comes from the thread count, not from the parameter overrides");
+                }
+                if (values.isEmpty() || values.stream().anyMatch(String::isEmpty)) {
+                    throw new IllegalArgumentException("parameter " + name + " needs non-empty values, got "
+                            + values);
+                }
+                copy.put(name, List.copyOf(values));
+            });
+            params = Collections.unmodifiableMap(copy);
+        }
+
+        /** Settings that keep every benchmark's own {@code @Param} values (but the thread count). */
+        public Settings(String regex, Path json, boolean quick, int threads, Integer forks) {
+            this(regex, json, quick, threads, forks, Map.of());
         }
     }
 
@@ -79,6 +104,9 @@ public final class BenchSuite {
                 // The annotations say the same; repeated here so that a benchmark added without it still works.
                 .jvmArgsAppend(NATIVE_ACCESS)
                 .shouldFailOnError(true);
+        for (Map.Entry<String, List<String>> p : s.params().entrySet()) {
+            b = b.param(p.getKey(), p.getValue().toArray(String[]::new));
+        }
         for (String include : includes(s.regex())) {
             b = b.include(include);
         }

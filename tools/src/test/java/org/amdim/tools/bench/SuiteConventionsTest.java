@@ -173,6 +173,26 @@ class SuiteConventionsTest {
     }
 
     @Test
+    void paramOverridesReachJmhBesideTheThreads() {
+        var settings = new BenchSuite.Settings("Encoder", java.nio.file.Path.of("r.json"), true, 2, null,
+                java.util.Map.of("batch", java.util.List.of("1", "32"), "preset", java.util.List.of("small")));
+        var opts = BenchSuite.options(settings).build();
+        assertEquals(java.util.List.of("1", "32"), java.util.List.copyOf(opts.getParameter("batch").get()));
+        assertEquals(java.util.List.of("small"), java.util.List.copyOf(opts.getParameter("preset").get()));
+        assertEquals(java.util.List.of("2"), java.util.List.copyOf(opts.getParameter("threads").get()));
+    }
+
+    @Test
+    void threadsCannotBeOverriddenAsAParam() {
+        var threads = java.util.Map.of(BenchSuite.THREADS_PARAM, java.util.List.of("4"));
+        assertThrows(IllegalArgumentException.class,
+                () -> new BenchSuite.Settings(null, java.nio.file.Path.of("r.json"), true, 2, null, threads));
+        var empty = java.util.Map.of("batch", java.util.List.<String>of());
+        assertThrows(IllegalArgumentException.class,
+                () -> new BenchSuite.Settings(null, java.nio.file.Path.of("r.json"), true, 2, null, empty));
+    }
+
+    @Test
     void fullOptionsLeaveTheAnnotationsInCharge() {
         var opts = BenchSuite.options(new BenchSuite.Settings(null, java.nio.file.Path.of("r.json"), false, 2, null))
                 .build();
