@@ -7,7 +7,6 @@ import org.amdim.nn.layers.Conv2d;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Functional;
-import org.amdim.tensor.PackedConv2d;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
@@ -65,13 +64,13 @@ final class EvalBatchNorm implements AutoCloseable {
     }
 
     /**
-     * {@code conv} followed by this batch norm as one packed convolution: with {@code s = w/√(var + eps)} per
+     * {@code conv} followed by this batch norm as one frozen convolution: with {@code s = w/√(var + eps)} per
      * output channel, weight {@code W·s} and bias {@code (c − mean)·s + b} ({@code c} the convolution's bias, or
      * 0). Exact in real arithmetic; computed in float64 and rounded once, so the folded weights carry one rounding
      * more than the originals and the bias one where the unfused batch norm rounds about four times. The
      * convolution must zero-pad (or not pad).
      */
-    PackedConv2d foldInto(Conv2d conv) {
+    FrozenConv foldInto(Conv2d conv, boolean strided) {
         try (var scope = TensorScope.open(); var noGrad = Autograd.noGrad()) {
             long out = conv.weight().size(0);
             Tensor scale = weight.to(DType.FLOAT64).div(var.to(DType.FLOAT64).add(eps).sqrt());
@@ -79,7 +78,7 @@ final class EvalBatchNorm implements AutoCloseable {
             Tensor c = conv.bias() == null ? Tensor.zeros(DType.FLOAT64, mean.device(), out)
                     : conv.bias().detach().to(DType.FLOAT64);
             Tensor shift = c.sub(mean.to(DType.FLOAT64)).mul(scale).add(bias.to(DType.FLOAT64)).to(DType.FLOAT32);
-            return PackedConvs.zeroPadded(conv, w, shift);
+            return FrozenConv.zeroPadded(conv, w, shift, strided);
         }
     }
 

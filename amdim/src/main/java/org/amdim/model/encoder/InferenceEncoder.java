@@ -9,6 +9,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
@@ -28,8 +29,11 @@ import org.amdim.tensor.Torch;
  * directly follows a convolution into it (the residual units' {@code bn1} and the heads' {@code bn_hid}, with use_bn;
  * the middle and final batch norms and the heads' {@code bn_out} run as they are), and computes on activations in
  * oneDNN's own layout from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), so no
- * convolution converts layouts (measurements: {@code docs/performance.md}). {@link Path#MODULE} runs the encoder
- * module itself: on CUDA, where oneDNN does not run, and where libtorch lacks oneDNN.
+ * convolution converts layouts. One exception: a single image through a small encoder (at most 2 million
+ * parameters, e.g. the CLI's small and tiny presets) runs on strided channels-last
+ * activations with the same frozen, folded weights, because there oneDNN's fixed cost per op (tens of
+ * microseconds) outweighs what it saves (measurements: {@code docs/performance.md}). {@link Path#MODULE} runs the
+ * encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks oneDNN.
  *
  * <p><b>A snapshot.</b> On the packed path the instance computes with the weights and running statistics the
  * encoder had when {@link #of} was called; later changes to the encoder (training steps, {@code loadStateDict},
@@ -70,21 +74,41 @@ public final class InferenceEncoder implements AutoCloseable {
         }
     }
 
+    /**
+     * Encoders with at most this many parameters keep a strided route for single images: on 2 cores the CLI's
+     * small preset (1.2 M) ran a single image about 25 % slower on oneDNN's route than as a module, an encoder of
+     * ndf 64 (4.6 M) about 35 % faster, the CIFAR default (20 M) about twice as fast. It costs a second copy of
+     * the weights, at most 8 MB.
+     */
+    static final long STRIDED_ROUTE_MAX_PARAMETERS = 2_000_000;
+
+    /** Which route of the packed path a pass takes; tests force one. */
+    enum Route {
+        /** The strided route for a single image when the encoder keeps one, oneDNN's otherwise. */
+        AUTO,
+        /** mkldnn-layout activations. */
+        ONEDNN,
+        /** Strided channels-last activations (needs an encoder that keeps the route). */
+        STRIDED
+    }
+
     private final EncoderConfig config;
     private final Path path;
     /** The module path's encoder; null on the packed path. */
     private final Encoder module;
     /** The packed path's layers, one per {@code layer_list} entry; empty on the module path. */
-    private final List<PackedLayer> layers;
-    private final PackedHead head5;
-    private final PackedHead head7;
+    private final List<FrozenLayer> layers;
+    private final FrozenHead head5;
+    private final FrozenHead head7;
+    /** Whether the packed path keeps the strided route. */
+    private final boolean strided;
     private final int index5;
     private final int index7;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
-    private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<PackedLayer> layers,
-            PackedHead head5, PackedHead head7) {
+    private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<FrozenLayer> layers,
+            FrozenHead head5, FrozenHead head7, boolean strided) {
         EncoderLayout layout = EncoderLayout.of(config);
         this.config = config;
         this.path = path;
@@ -92,6 +116,7 @@ public final class InferenceEncoder implements AutoCloseable {
         this.layers = layers;
         this.head5 = head5;
         this.head7 = head7;
+        this.strided = strided;
         this.index5 = layout.layerFor(5);
         this.index7 = layout.layerFor(7);
     }
@@ -116,10 +141,15 @@ public final class InferenceEncoder implements AutoCloseable {
      *     libtorch without oneDNN
      */
     public static InferenceEncoder of(Encoder encoder, Path path) {
+        return of(encoder, path, encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS);
+    }
+
+    /** As {@link #of(Encoder, Path)}, with the strided route kept or not (tests keep it to check both routes). */
+    static InferenceEncoder of(Encoder encoder, Path path, boolean keepStrided) {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(path, "path");
         if (path == Path.MODULE) {
-            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null);
+            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false);
         }
         Device device = deviceOf(encoder);
         if (device.isCuda()) {
@@ -129,17 +159,17 @@ public final class InferenceEncoder implements AutoCloseable {
         if (!Torch.mkldnnAvailable()) {
             throw new IllegalArgumentException("the packed path needs oneDNN, and this libtorch was built without it");
         }
-        List<PackedLayer> layers = new ArrayList<>();
-        PackedHead head5 = null;
+        List<FrozenLayer> layers = new ArrayList<>();
+        FrozenHead head5 = null;
         try (var noGrad = Autograd.noGrad()) {
             for (int i = 0; i < encoder.layout().layers().size(); i++) {
-                layers.add(PackedLayer.of(encoder.layer(i)));
+                layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
             }
-            head5 = PackedHead.of(encoder.head5());
-            PackedHead head7 = PackedHead.of(encoder.head7());
-            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7);
+            head5 = FrozenHead.of(encoder.head5(), keepStrided);
+            FrozenHead head7 = FrozenHead.of(encoder.head7(), keepStrided);
+            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided);
         } catch (RuntimeException e) {
-            layers.forEach(PackedLayer::close);
+            layers.forEach(FrozenLayer::close);
             if (head5 != null) {
                 head5.close();
             }
@@ -171,7 +201,7 @@ public final class InferenceEncoder implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
      */
     public Tensor encodeGlobal(Tensor x) {
-        return pass(x, false).r1();
+        return pass(x, false, Route.AUTO).r1();
     }
 
     /** What one pass made: r1, and r5 and r7 when the heads ran (null otherwise). */
@@ -187,12 +217,17 @@ public final class InferenceEncoder implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
      */
     public Features encode(Tensor x) {
-        Outputs o = pass(x, true);
+        return encode(x, Route.AUTO);
+    }
+
+    /** {@link #encode(Tensor)} on a given route of the packed path (for tests). */
+    Features encode(Tensor x, Route route) {
+        Outputs o = pass(x, true, route);
         return new Features(o.r1(), o.r5(), o.r7());
     }
 
     /** One pass under the lock; without the heads r5 and r7 are null. */
-    private Outputs pass(Tensor x, boolean heads) {
+    private Outputs pass(Tensor x, boolean heads, Route route) {
         checkInput(x);
         lock.lock();
         try (var noGrad = Autograd.noGrad()) {
@@ -210,28 +245,44 @@ public final class InferenceEncoder implements AutoCloseable {
                 Features f = module.encode(x);
                 return new Outputs(f.r1(), f.r5(), f.r7());
             }
-            return packedPass(x, heads);
+            return packedPass(x, heads, onOneDnn(route, x.size(0)));
         } finally {
             lock.unlock();
         }
     }
 
-    private Outputs packedPass(Tensor x, boolean heads) {
+    /** Whether a pass of {@code batch} images on {@code route} runs on mkldnn-layout activations. */
+    private boolean onOneDnn(Route route, long batch) {
+        return switch (route) {
+            case AUTO -> !strided || batch > 1;
+            case ONEDNN -> true;
+            case STRIDED -> {
+                if (!strided) {
+                    throw new IllegalStateException("this inference encoder keeps no strided route");
+                }
+                yield false;
+            }
+        };
+    }
+
+    private Outputs packedPass(Tensor x, boolean heads, boolean mkldnn) {
         try (var scope = TensorScope.open()) {
-            // The stem that pads by reflection takes the strided images; every other layer mkldnn-layout maps.
-            Tensor h = layers.get(0).takesStrided() ? x.alias() : x.toMkldnn();
+            // The stem that pads by reflection takes the strided images; every other first layer the route's layout
+            // (channels-last on the strided route, as the module computes).
+            Tensor h = layers.get(0).takesStrided() ? x.alias()
+                    : mkldnn ? x.toMkldnn() : x.contiguous(MemoryFormat.CHANNELS_LAST);
             Tensor r5 = null;
             Tensor r7 = null;
             int last = layers.size() - 1;
             for (int i = 0; i <= last; i++) {
                 if (i == last) {
                     // The final batch norm runs on a strided copy of the 1×1 maps, as the module runs it, so r1
-                    // leaves strided.
+                    // leaves strided (on the strided route the copy is the tensor itself).
                     Tensor dense = h.toDense();
                     h.close();
                     h = dense;
                 }
-                Tensor next = layers.get(i).apply(h);
+                Tensor next = layers.get(i).apply(h, mkldnn);
                 h.close();
                 h = next;
                 // As in Encoder.encode: each head runs as soon as its input exists.
@@ -262,7 +313,7 @@ public final class InferenceEncoder implements AutoCloseable {
         try {
             if (!closed) {
                 closed = true;
-                layers.forEach(PackedLayer::close);
+                layers.forEach(FrozenLayer::close);
                 if (head5 != null) {
                     head5.close();
                     head7.close();

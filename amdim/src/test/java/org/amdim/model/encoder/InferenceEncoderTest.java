@@ -2,9 +2,11 @@ package org.amdim.model.encoder;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -87,31 +89,58 @@ class InferenceEncoderTest {
 
     @ParameterizedTest
     @MethodSource("configs")
-    void equalsTheModuleInEvaluationMode(EncoderConfig config) {
+    void equalsTheModuleInEvaluationModeOnBothRoutes(EncoderConfig config) {
         Torch.manualSeed(17);
         try (Encoder encoder = Encoder.create(config); var scope = TensorScope.open()) {
             randomise(encoder);
             Tensor x = Tensor.randn(3, 3, config.inputSize(), config.inputSize());
             // Built while the encoder trains: the packed path uses the running statistics whatever the mode.
             encoder.train();
-            try (InferenceEncoder fast = InferenceEncoder.of(encoder)) {
-                assertEquals(InferenceEncoder.Path.PACKED, fast.path());
+            try (InferenceEncoder fast = InferenceEncoder.of(encoder, InferenceEncoder.Path.PACKED, true)) {
                 encoder.eval();
                 Features expected;
                 try (var noGrad = Autograd.noGrad()) {
                     expected = encoder.encode(x);
                 }
-                Features actual = fast.encode(x);
-                String tag = config.inputSize() + (config.useBn() ? " use_bn" : "") + " ";
-                assertSameAsModule(tag + "r1", actual.r1(), expected.r1());
-                assertSameAsModule(tag + "r5", actual.r5(), expected.r5());
-                assertSameAsModule(tag + "r7", actual.r7(), expected.r7());
-                for (Tensor t : new Tensor[] {actual.r1(), actual.r5(), actual.r7()}) {
-                    assertEquals(Layout.STRIDED, t.layout());
-                    assertTrue(t.isContiguous());
+                for (InferenceEncoder.Route route : List.of(InferenceEncoder.Route.ONEDNN,
+                        InferenceEncoder.Route.STRIDED)) {
+                    Features actual = fast.encode(x, route);
+                    String tag = config.inputSize() + (config.useBn() ? " use_bn " : " ") + route + " ";
+                    assertSameAsModule(tag + "r1", actual.r1(), expected.r1());
+                    assertSameAsModule(tag + "r5", actual.r5(), expected.r5());
+                    assertSameAsModule(tag + "r7", actual.r7(), expected.r7());
+                    for (Tensor t : new Tensor[] {actual.r1(), actual.r5(), actual.r7()}) {
+                        assertEquals(Layout.STRIDED, t.layout());
+                        assertTrue(t.isContiguous());
+                    }
                 }
-                // r1 alone skips the heads and gives the same r1.
-                assertArrayEquals(actual.r1().toFloatArray(), fast.encodeGlobal(x).toFloatArray());
+                // r1 alone skips the heads and gives the same r1; three images take oneDNN's route.
+                assertArrayEquals(fast.encode(x, InferenceEncoder.Route.ONEDNN).r1().toFloatArray(),
+                        fast.encodeGlobal(x).toFloatArray());
+            }
+        }
+    }
+
+    @Test
+    void aSingleImageThroughASmallEncoderTakesTheStridedRoute() {
+        Torch.manualSeed(20);
+        EncoderConfig small = new EncoderConfig(32, 8, 32, 1, true);
+        try (Encoder encoder = Encoder.create(small); var scope = TensorScope.open()) {
+            randomise(encoder);
+            assertTrue(encoder.parameterCount() <= InferenceEncoder.STRIDED_ROUTE_MAX_PARAMETERS);
+            Tensor one = Tensor.randn(1, 3, 32, 32);
+            try (InferenceEncoder fast = InferenceEncoder.of(encoder)) {
+                // Each route is deterministic, and the two differ in their last bits: the equal one was taken.
+                float[] strided = fast.encode(one, InferenceEncoder.Route.STRIDED).r1().toFloatArray();
+                float[] onednn = fast.encode(one, InferenceEncoder.Route.ONEDNN).r1().toFloatArray();
+                assertFalse(java.util.Arrays.equals(strided, onednn), "the routes round differently");
+                assertArrayEquals(strided, fast.encodeGlobal(one).toFloatArray());
+            }
+            try (InferenceEncoder onlyOneDnn = InferenceEncoder.of(encoder, InferenceEncoder.Path.PACKED, false)) {
+                assertThrows(IllegalStateException.class,
+                        () -> onlyOneDnn.encode(one, InferenceEncoder.Route.STRIDED));
+                assertArrayEquals(onlyOneDnn.encode(one, InferenceEncoder.Route.ONEDNN).r1().toFloatArray(),
+                        onlyOneDnn.encodeGlobal(one).toFloatArray());
             }
         }
     }
