@@ -52,6 +52,11 @@ typedef struct ts_pg_s *ts_pg;
 #define TS_MEMORY_CONTIGUOUS 0
 #define TS_MEMORY_CHANNELS_LAST 1
 
+/* Layouts (how a tensor's elements are stored): strided (sizes and strides over a storage; every ordinary
+ * tensor) or oneDNN's opaque blocked layout ("mkldnn"; CPU only, see the "mkldnn layout" section). */
+#define TS_LAYOUT_STRIDED 0
+#define TS_LAYOUT_MKLDNN 1
+
 /* unary ops for ts_unary / ts_unary_ */
 #define TS_UNARY_NEG 0
 #define TS_UNARY_ABS 1
@@ -189,16 +194,17 @@ ts_tensor ts_shallow_clone(ts_tensor t);
 int ts_dim(ts_tensor t);
 /* Writes dim() sizes into out; returns dim() or -1. */
 int ts_sizes(ts_tensor t, int64_t *out);
-/* Writes dim() strides into out; returns dim() or -1. */
+/* Writes dim() strides into out; returns dim() or -1 (mkldnn-layout tensors have none). */
 int ts_strides(ts_tensor t, int64_t *out);
 int64_t ts_numel(ts_tensor t);
 int ts_dtype(ts_tensor t);
 int ts_device_type(ts_tensor t);
 /* The device index; -1 for CPU tensors (as libtorch reports it), and -1 on failure. */
 int ts_device_index(ts_tensor t);
+/* Whether the tensor is strided and row-major without gaps (false for mkldnn-layout tensors). */
 bool ts_is_contiguous(ts_tensor t);
 /* Whether the tensor is dense in the memory format (TS_MEMORY_*): row-major as ts_is_contiguous, or channels-last
- * (the NHWC order of a 4-D NCHW tensor). */
+ * (the NHWC order of a 4-D NCHW tensor). False for mkldnn-layout tensors. */
 bool ts_is_contiguous_format(ts_tensor t, int memory_format);
 /* False for NULL (no error is recorded) and for a handle holding an undefined tensor. */
 bool ts_defined(ts_tensor t);
@@ -224,7 +230,8 @@ ts_tensor ts_arange(double start, double end, double step, int dtype, int device
 ts_tensor ts_eye(int64_t n, int64_t m, int dtype, int device_type, int device_index);
 /* A new CPU tensor holding a copy of `nbytes` bytes at `data` (nbytes must equal numel * element size). */
 ts_tensor ts_from_data(const void *data, int64_t nbytes, const int64_t *shape, int ndim, int dtype);
-/* Copies the tensor's elements (any device, any layout) into dst, row-major; nbytes must match exactly. */
+/* Copies the tensor's elements (any device, strided or mkldnn layout) into dst, row-major; nbytes must match
+ * exactly. */
 int ts_copy_to_host(ts_tensor t, void *dst, int64_t nbytes);
 /* The single element as a double / int64 (any dtype that converts). */
 int ts_item_double(ts_tensor t, double *out);
@@ -314,6 +321,32 @@ ts_tensor ts_grid_sample(ts_tensor x, ts_tensor grid, int mode, int padding_mode
 /* resize (N, C, H, W) to (out_h, out_w) with TS_SAMPLE_* (bilinear/bicubic honour align_corners) */
 ts_tensor ts_interpolate(ts_tensor x, int64_t out_h, int64_t out_w, int mode, bool align_corners);
 ts_tensor ts_one_hot(ts_tensor labels, int64_t num_classes);
+
+/* ---- mkldnn layout (CPU inference) ------------------------------------------------------------ */
+
+/* oneDNN's opaque layout: a chain of oneDNN ops on such tensors converts the activations once at its start and
+ * once at its end, instead of each convolution reordering its input, output and weight. Ops that work on
+ * mkldnn-layout tensors: ts_mkldnn_conv2d (and ts_conv2d), ts_unary_ RELU, ts_binary / ts_binary_ ADD and MUL on
+ * equal shapes, ts_avg_pool2d, ts_max_pool2d, ts_adaptive_avg_pool2d, ts_batch_norm (affine), ts_clone,
+ * ts_reshape, ts_to_dense, ts_copy_to_host; metadata: sizes, dim, numel, dtype, device. Most other ops refuse them
+ * with libtorch's message; none has strides or a data pointer. */
+
+/* The tensor's layout (TS_LAYOUT_*); -1 for another (sparse) layout or on failure. */
+int ts_layout(ts_tensor t);
+/* Whether this libtorch was built with oneDNN, which the functions below need. */
+bool ts_mkldnn_available(void);
+/* A copy of a float32 or bfloat16 CPU tensor (1 to 5 dimensions, any strides) in mkldnn layout. */
+ts_tensor ts_to_mkldnn(ts_tensor t);
+/* A row-major strided copy of an mkldnn-layout tensor; a new handle to the same tensor when it is strided. */
+ts_tensor ts_to_dense(ts_tensor t);
+/* A conv2d weight (out, in/groups, kh, kw), strided or mkldnn, reordered once into the blocked format oneDNN's
+ * convolution wants for this stride, padding, dilation and groups (NULL pairs: 1, 0, 1). The result is an
+ * mkldnn-layout copy that records no gradient. */
+ts_tensor ts_mkldnn_pack_conv2d_weight(ts_tensor weight, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
+/* conv2d of an mkldnn-layout input x (N, C, H, W) with a weight from ts_mkldnn_pack_conv2d_weight and a nullable
+ * strided bias; stride, padding, dilation as ts_conv2d. The output is in mkldnn layout. Inference only: it records
+ * no gradient. A strided x or weight is refused (each would cost a reorder per call). */
+ts_tensor ts_mkldnn_conv2d(ts_tensor x, ts_tensor packed_weight, ts_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
 
 /* ---- shape and indexing ---------------------------------------------------------------------- */
 

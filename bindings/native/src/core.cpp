@@ -176,6 +176,9 @@ TS_API int ts_sizes(ts_tensor t, int64_t *out) {
 TS_API int ts_strides(ts_tensor t, int64_t *out) {
   return ts::guard<int>(__func__, -1, [&] {
     const at::Tensor &x = T(t, "t");
+    // libtorch hands out meaningless strides for mkldnn tensors instead of refusing.
+    if (x.is_mkldnn()) ts::fail("mkldnn-layout tensors have no strides (their layout is oneDNN's own)");
+    if (x.layout() != c10::kStrided) ts::fail("only strided tensors have strides");
     auto s = x.strides();
     if (!s.empty() && out == nullptr) ts::fail("'out' is null");
     for (size_t i = 0; i < s.size(); i++) out[i] = s[i];
@@ -200,11 +203,19 @@ TS_API int ts_device_index(ts_tensor t) {
 }
 
 TS_API bool ts_is_contiguous(ts_tensor t) {
-  return ts::guard<bool>(__func__, false, [&] { return T(t, "t").is_contiguous(); });
+  // Only strided tensors can be: libtorch answers true for mkldnn tensors, which have no data pointer.
+  return ts::guard<bool>(__func__, false, [&] {
+    const at::Tensor &x = T(t, "t");
+    return x.layout() == c10::kStrided && x.is_contiguous();
+  });
 }
 
 TS_API bool ts_is_contiguous_format(ts_tensor t, int memory_format) {
-  return ts::guard<bool>(__func__, false, [&] { return T(t, "t").is_contiguous(ts::memory_format(memory_format)); });
+  return ts::guard<bool>(__func__, false, [&] {
+    const at::Tensor &x = T(t, "t");
+    const c10::MemoryFormat format = ts::memory_format(memory_format);
+    return x.layout() == c10::kStrided && x.is_contiguous(format);
+  });
 }
 
 TS_API bool ts_defined(ts_tensor t) {
@@ -325,7 +336,8 @@ TS_API int ts_copy_to_host(ts_tensor t, void *dst, int64_t nbytes) {
       ts::fail("nbytes is " + std::to_string(nbytes) + " but the tensor holds " + std::to_string(need) + " bytes");
     if (need == 0) return;
     if (dst == nullptr) ts::fail("'dst' is null");
-    at::Tensor c = x.detach().to(c10::kCPU).resolve_conj().resolve_neg().contiguous();
+    at::Tensor d = x.is_mkldnn() ? x.to_dense() : x;  // values of an opaque tensor: through a dense copy
+    at::Tensor c = d.detach().to(c10::kCPU).resolve_conj().resolve_neg().contiguous();
     std::memcpy(dst, c.data_ptr(), static_cast<size_t>(need));
   });
 }

@@ -10,6 +10,7 @@ import org.amdim.data.LoaderConfig;
 import org.amdim.data.augment.AmdimTransform;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
+import org.amdim.model.encoder.InferenceEncoder;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Tensor;
@@ -30,7 +31,9 @@ public record DatasetEmbeddings(Tensor embeddings, Tensor labels) implements Aut
 
     /**
      * Embeds the first {@code limit} images of {@code data} (all when {@code limit} is 0) with the preset's
-     * evaluation transform, the model in evaluation mode. The model's mode is left in evaluation.
+     * evaluation transform, the model in evaluation mode. The model's mode is left in evaluation. The encoder runs
+     * as an {@link InferenceEncoder} made for this call (on the CPU its packed path, a snapshot of the weights as
+     * they are now; packing them costs about one pass over the weights).
      *
      * @param model     the model, on {@code device}
      * @param output    which representation
@@ -44,6 +47,20 @@ public record DatasetEmbeddings(Tensor embeddings, Tensor labels) implements Aut
      */
     public static DatasetEmbeddings compute(AmdimModel model, EmbeddingOutput output, ImageDataset data,
             AugmentationPreset preset, int batchSize, int limit, Device device, IntConsumer progress) {
+        Objects.requireNonNull(output, "output");
+        model.eval();
+        try (InferenceEncoder encoder = InferenceEncoder.of(model.encoder())) {
+            return compute(encoder, model, output, data, preset, batchSize, limit, device, progress);
+        }
+    }
+
+    /**
+     * As {@link #compute(AmdimModel, EmbeddingOutput, ImageDataset, AugmentationPreset, int, int, Device,
+     * IntConsumer)}, with an inference encoder made from the model's encoder by the caller (who keeps it).
+     */
+    public static DatasetEmbeddings compute(InferenceEncoder encoder, AmdimModel model, EmbeddingOutput output,
+            ImageDataset data, AugmentationPreset preset, int batchSize, int limit, Device device,
+            IntConsumer progress) {
         Objects.requireNonNull(output, "output");
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0, got " + limit);
@@ -65,7 +82,7 @@ public record DatasetEmbeddings(Tensor embeddings, Tensor labels) implements Aut
                 try (hb; var step = TensorScope.open()) {
                     int take = Math.min(hb.size(), n - done);
                     Tensor x = Tensor.fromSegment(hb.view1(), DType.FLOAT32, hb.viewShape()).narrow(0, 0, take);
-                    Tensor e = output.compute(model, x.to(device)).to(Device.CPU);
+                    Tensor e = output.compute(encoder, model, x.to(device)).to(Device.CPU);
                     all.narrow(0, done, take).copy_(e);
                     for (int i = 0; i < take; i++) {
                         labels[done + i] = hb.label(i);

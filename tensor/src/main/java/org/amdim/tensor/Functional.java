@@ -102,6 +102,38 @@ public final class Functional {
     }
 
     /**
+     * A conv2d weight (out, in/groups, kh, kw) reordered once into the blocked {@link Layout#MKLDNN} format
+     * oneDNN's convolution uses for this stride, padding, dilation and groups: a constant copy that records no
+     * gradient. {@link PackedConv2d} owns one with its bias and settings; prefer it.
+     *
+     * @throws IllegalArgumentException when a pair does not have 2 values
+     * @throws org.amdim.bindings.TorchException for a weight that is not a 4-D float32 or bfloat16 CPU tensor, or
+     *     groups below 1
+     */
+    public static Tensor packConv2dWeight(Tensor weight, long[] stride, long[] padding, long[] dilation, long groups) {
+        MemorySegment s = ShimCalls.scratch();
+        return Tensor.wrap(ts_mkldnn_pack_conv2d_weight(weight.handle(), pair(s, 0, stride), pair(s, 2, padding),
+                pair(s, 4, dilation), groups));
+    }
+
+    /**
+     * 2-D convolution of an {@link Layout#MKLDNN} input with a weight from {@link #packConv2dWeight}, for
+     * inference: the output stays in mkldnn layout and no gradient is recorded. Pass the stride, padding,
+     * dilation and groups the weight was packed for (others work, at the cost of a reorder per call).
+     *
+     * @param bias strided (out) bias, or null
+     * @throws IllegalArgumentException when a pair does not have 2 values
+     * @throws org.amdim.bindings.TorchException when {@code x} or the weight is strided, or the shapes do not fit
+     *     (libtorch's message)
+     */
+    public static Tensor mkldnnConv2d(Tensor x, Tensor packedWeight, Tensor bias, long[] stride, long[] padding,
+            long[] dilation, long groups) {
+        MemorySegment s = ShimCalls.scratch();
+        return Tensor.wrap(ts_mkldnn_conv2d(x.handle(), packedWeight.handle(), ShimCalls.orNull(bias),
+                pair(s, 0, stride), pair(s, 2, padding), pair(s, 4, dilation), groups));
+    }
+
+    /**
      * Batch normalisation, as {@code F.batch_norm}: in training mode normalises with batch statistics (biased
      * variance) and updates the running statistics in place with the unbiased variance.
      */

@@ -378,10 +378,21 @@ public final class Tensor implements AutoCloseable {
         return (int) numel;
     }
 
-    /** Element strides of all dimensions. */
+    /**
+     * Element strides of all dimensions.
+     *
+     * @throws IllegalStateException for an {@link Layout#MKLDNN} tensor, which has none
+     */
     public long[] strides() {
         MemorySegment s = ShimCalls.scratch();
-        int n = ShimCalls.check(ts_strides(handle(), s));
+        MemorySegment h = handle();
+        int n = ts_strides(h, s);
+        if (n < 0) {
+            if (ts_layout(h) == TS_LAYOUT_MKLDNN()) {
+                throw new IllegalStateException("an mkldnn-layout tensor has no strides; toDense() gives a strided copy");
+            }
+            throw ShimCalls.error();
+        }
         return s.asSlice(0, n * 8L).toArray(ValueLayout.JAVA_LONG);
     }
 
@@ -401,14 +412,21 @@ public final class Tensor implements AutoCloseable {
         return ts_device_type(h) == Device.Type.CUDA.code() ? Device.cuda(ts_device_index(h)) : Device.CPU;
     }
 
-    /** Whether the elements are laid out row-major without gaps. */
+    /**
+     * How the elements are stored: {@link Layout#STRIDED}, or {@link Layout#MKLDNN} after {@link #toMkldnn()}.
+     */
+    public Layout layout() {
+        return Layout.fromCode(ShimCalls.check(ts_layout(handle())));
+    }
+
+    /** Whether the elements are laid out row-major without gaps (never for an {@link Layout#MKLDNN} tensor). */
     public boolean isContiguous() {
         return ts_is_contiguous(handle());
     }
 
     /**
      * Whether the elements are laid out densely in {@code format}. A tensor can be dense in both formats (a single
-     * channel, or 1×1 images).
+     * channel, or 1×1 images); an {@link Layout#MKLDNN} tensor is in neither.
      */
     public boolean isContiguous(MemoryFormat format) {
         return ts_is_contiguous_format(handle(), format.code());
@@ -420,7 +438,8 @@ public final class Tensor implements AutoCloseable {
      * after a forgotten tensor was freed by the cleaner) any access to it throws {@link IllegalStateException}.
      * The segment may be used from any thread, like the tensor it belongs to.
      *
-     * @throws IllegalStateException for non-CPU or non-contiguous tensors, or a closed tensor
+     * @throws IllegalStateException for non-CPU, non-contiguous or {@link Layout#MKLDNN} tensors, or a closed
+     *                               tensor
      */
     public MemorySegment dataSegment() {
         MemorySegment raw = rawDataSegment();
@@ -442,12 +461,16 @@ public final class Tensor implements AutoCloseable {
      */
     private MemorySegment rawDataSegment() {
         MemorySegment h = handle();
+        // ts_is_contiguous is false for mkldnn-layout tensors, which have no data pointer.
         if (!ts_is_contiguous(h) || ts_device_type(h) != Device.Type.CPU.code()) {
-            throw new IllegalStateException("dataSegment() needs a contiguous CPU tensor");
+            throw new IllegalStateException("dataSegment() needs a contiguous (strided) CPU tensor");
         }
         long bytes = ts_numel(h) * DType.fromCode(ts_dtype(h)).byteSize();
-        MemorySegment p = ts_data_ptr(h);
-        return bytes == 0 ? MemorySegment.NULL.reinterpret(0) : p.reinterpret(bytes);
+        if (bytes == 0) {
+            return MemorySegment.NULL.reinterpret(0);
+        }
+        // Never a segment at address 0: reading one would crash the JVM instead of throwing.
+        return ShimCalls.check(ts_data_ptr(h)).reinterpret(bytes);
     }
 
     // ---------------------------------------------------------------- copy out
@@ -518,13 +541,20 @@ public final class Tensor implements AutoCloseable {
         copyOut(this, dst);
     }
 
-    /** A new CPU contiguous tensor of the given dtype that shares nothing with this one (caller closes). */
+    /**
+     * This tensor's values as a strided tensor of the given dtype, a private temporary never registered with a
+     * scope (caller closes); it may share storage with this one.
+     */
     private Tensor converted(DType dtype) {
+        try (Tensor dense = strided()) {
+            return new Tensor(ShimCalls.check(ts_to_dtype(dense.handle(), dtype.code())));
+        }
+    }
+
+    /** A new handle to this tensor, or for an mkldnn-layout one to a strided copy: a private temporary. */
+    private Tensor strided() {
         MemorySegment h = handle();
-        MemorySegment c = ts_to_dtype(h, dtype.code());
-        ShimCalls.check(c);
-        Tensor t = new Tensor(c); // private temporary: never registered with a scope
-        return t;
+        return new Tensor(ShimCalls.check(ts_layout(h) == TS_LAYOUT_MKLDNN() ? ts_to_dense(h) : ts_shallow_clone(h)));
     }
 
     private static void copyOut(Tensor t, MemorySegment dst) {
@@ -532,8 +562,8 @@ public final class Tensor implements AutoCloseable {
             ShimCalls.check(ts_copy_to_host(t.handle(), dst, dst.byteSize()));
             return;
         }
-        MemorySegment h = t.handle();
-        try (Tensor cpu = new Tensor(ShimCalls.check(ts_to_device(h, 0, 0, false)));
+        try (Tensor dense = t.strided();
+                Tensor cpu = new Tensor(ShimCalls.check(ts_to_device(dense.handle(), 0, 0, false)));
                 Tensor contiguous = new Tensor(ShimCalls.check(ts_contiguous(cpu.handle())))) {
             MemorySegment src = contiguous.rawDataSegment();
             if (src.byteSize() != dst.byteSize()) {
@@ -573,6 +603,27 @@ public final class Tensor implements AutoCloseable {
     /** This tensor converted to another dtype. */
     public Tensor to(DType dtype) {
         return wrap(ts_to_dtype(handle(), dtype.code()));
+    }
+
+    /**
+     * A copy in oneDNN's opaque layout ({@link Layout#MKLDNN}), for a chain of oneDNN ops: convolutions with
+     * {@link PackedConv2d}, then ReLU, additions, pooling and evaluation-mode batch norms, all without converting
+     * the activations between ops. Converting once in and once out ({@link #toDense()}) is what makes the chain
+     * fast; each conversion costs about one pass over the data.
+     *
+     * @throws org.amdim.bindings.TorchException unless this is a float32 or bfloat16 CPU tensor of 1 to 5
+     *     dimensions in strided layout, or when libtorch was built without oneDNN ({@link Torch#mkldnnAvailable()})
+     */
+    public Tensor toMkldnn() {
+        return wrap(ts_to_mkldnn(handle()));
+    }
+
+    /**
+     * A strided, row-major copy of an {@link Layout#MKLDNN} tensor; for a strided tensor a new handle to the same
+     * tensor.
+     */
+    public Tensor toDense() {
+        return wrap(ts_to_dense(handle()));
     }
 
     /** A copy in page-locked host memory (for non-blocking copies to CUDA). */

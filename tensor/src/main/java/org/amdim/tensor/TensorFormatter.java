@@ -5,8 +5,8 @@ import java.util.Locale;
 /**
  * Prints tensors the way PyTorch does: {@code tensor([[1., 2.], [3., 4.]])}, a common element width, fixed
  * notation with 4 decimals (scientific when the magnitudes span too much), summarised with {@code ...} beyond
- * 1000 elements, then the dtype (unless float32, int64 or bool), the device (unless the CPU) and
- * {@code requires_grad=True}.
+ * 1000 elements, then the dtype (unless float32, int64 or bool), the layout (unless strided), the device (unless
+ * the CPU) and {@code requires_grad=True}.
  */
 final class TensorFormatter {
     private static final int SUMMARY_THRESHOLD = 1000;
@@ -42,6 +42,9 @@ final class TensorFormatter {
         }
         if (dtype != DType.FLOAT32 && dtype != DType.INT64 && dtype != DType.BOOL) {
             sb.append(", dtype=").append(dtype.torchName());
+        }
+        if (t.layout() == Layout.MKLDNN) {
+            sb.append(", layout=torch._mkldnn");
         }
         Device device = t.device();
         if (device.isCuda()) {

@@ -55,6 +55,14 @@ public final class Torch {
         return ts_cudnn_is_available();
     }
 
+    /**
+     * Whether libtorch was built with oneDNN, so that {@link Layout#MKLDNN} tensors and {@link PackedConv2d} work
+     * (x86-64 builds, Debian's included, have it).
+     */
+    public static boolean mkldnnAvailable() {
+        return ts_mkldnn_available();
+    }
+
     /** Whether the shim was linked against a CUDA build of libtorch. */
     public static boolean builtWithCuda() {
         return ts_built_with_cuda();

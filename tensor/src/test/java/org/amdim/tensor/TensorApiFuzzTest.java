@@ -73,6 +73,9 @@ class TensorApiFuzzTest {
         if (r.nextInt(8) == 0 && t.dim() > 1) {
             t = t.transpose(0, t.dim() - 1); // non-contiguous
         }
+        if (r.nextInt(3) == 0 && dtype == DType.FLOAT32 && t.dim() > 0 && Torch.mkldnnAvailable()) {
+            t = t.toMkldnn(); // oneDNN's opaque layout: no strides, no data pointer
+        }
         return t;
     }
 
@@ -170,6 +173,26 @@ class TensorApiFuzzTest {
             return null;
         });
         ops.put("toString", (a, b, r) -> a.toString());
+        ops.put("toMkldnn", (a, b, r) -> a.toMkldnn());
+        ops.put("toDense", (a, b, r) -> a.toDense());
+        ops.put("layout", (a, b, r) -> a.layout());
+        ops.put("copyToHeap", (a, b, r) -> {
+            a.copyTo(java.lang.foreign.MemorySegment.ofArray(new byte[(int) Math.min(1 << 20,
+                    a.numel() * a.dtype().byteSize())]));
+            return null;
+        });
+        ops.put("conv2d", (a, b, r) -> Functional.conv2d(a, b, null, 1, 0));
+        ops.put("avgPool2d", (a, b, r) -> Functional.avgPool2d(a, 1 + r.nextInt(2), 1));
+        ops.put("batchNorm", (a, b, r) -> Functional.batchNorm(a, b, b, b, b, false, 0.1, 1e-5));
+        ops.put("packConv2dWeight", (a, b, r) -> Functional.packConv2dWeight(a, new long[] {1, 1},
+                new long[] {0, 0}, new long[] {1, 1}, small(r)));
+        ops.put("mkldnnConv2d", (a, b, r) -> Functional.mkldnnConv2d(a, b, null, new long[] {1, 1},
+                new long[] {0, 0}, new long[] {1, 1}, small(r)));
+        ops.put("packedConv2d", (a, b, r) -> {
+            try (PackedConv2d c = PackedConv2d.of(b, null, 1, 0)) {
+                return c.apply(a);
+            }
+        });
         return ops;
     }
 
@@ -208,6 +231,7 @@ class TensorApiFuzzTest {
     }
 
     private static String describe(Tensor t) {
-        return t.isClosed() ? "closed" : t.dtype() + java.util.Arrays.toString(t.shape());
+        return t.isClosed() ? "closed" : t.dtype() + java.util.Arrays.toString(t.shape())
+                + (t.layout() == Layout.MKLDNN ? " mkldnn" : "");
     }
 }

@@ -41,16 +41,27 @@ public final class EncoderOptions {
 
     /** The encoder configuration for images of {@code inputSize}. */
     public EncoderConfig config(int inputSize) {
-        int[] base = switch (preset.toLowerCase(Locale.ROOT)) {
+        EncoderConfig base = preset(preset, inputSize);
+        return new EncoderConfig(inputSize, ndf != null ? ndf : base.ndf(), nRkhs != null ? nRkhs : base.nRkhs(),
+                nDepth != null ? nDepth : base.nDepth(), useBn);
+    }
+
+    /**
+     * The encoder a {@code --preset} names, for images of {@code inputSize}, without batch norms (the one place
+     * the presets' sizes are written; the benchmarks take theirs from here too).
+     *
+     * @throws IllegalArgumentException for an unknown name
+     */
+    public static EncoderConfig preset(String name, int inputSize) {
+        int[] base = switch (name.toLowerCase(Locale.ROOT)) {
             case "default" -> new int[] {128, 1024, 3};
             case "large" -> inputSize == 128 ? new int[] {320, 2560, 10} : new int[] {256, 2048, 10};
             case "imagenet-standard" -> new int[] {192, 1536, 8};
             case "small" -> new int[] {32, 256, 2};
             case "tiny" -> new int[] {16, 128, 2};
-            default -> throw new IllegalArgumentException("unknown --preset '" + preset
+            default -> throw new IllegalArgumentException("unknown --preset '" + name
                     + "': expected default, large, imagenet-standard, small or tiny");
         };
-        return new EncoderConfig(inputSize, ndf != null ? ndf : base[0], nRkhs != null ? nRkhs : base[1],
-                nDepth != null ? nDepth : base[2], useBn);
+        return new EncoderConfig(inputSize, base[0], base[1], base[2], false);
     }
 }

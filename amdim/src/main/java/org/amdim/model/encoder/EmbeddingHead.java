@@ -74,6 +74,16 @@ public final class EmbeddingHead extends Module {
         return conv2;
     }
 
+    /** The hidden batch norm (applied only with use_bn). */
+    MaybeBatchNorm bnHid() {
+        return bnHid;
+    }
+
+    /** The output batch norm (always applied). */
+    MaybeBatchNorm bnOut() {
+        return bnOut;
+    }
+
     /** The 1×1 shortcut convolution. */
     public Conv2d shortcut() {
         return shortcut;

@@ -64,6 +64,31 @@ public final class ResidualUnit extends Module {
         return conv2;
     }
 
+    /** The optional batch norm after conv1. */
+    MaybeBatchNorm bn1() {
+        return bn1;
+    }
+
+    /** Input channels. */
+    long in() {
+        return in;
+    }
+
+    /** Output channels. */
+    long out() {
+        return out;
+    }
+
+    /** The kernel of conv1 and the pooling window of the shortcut. */
+    long kernel() {
+        return kernel;
+    }
+
+    /** The stride of conv1 and of the shortcut. */
+    long stride() {
+        return stride;
+    }
+
     /** Whether the shortcut is the identity (1×1 window, stride 1, no new channels). */
     public boolean hasIdentityShortcut() {
         return kernel == 1 && stride == 1 && in == out;

@@ -125,6 +125,11 @@ public abstract class BatchNorm extends Module {
         return features;
     }
 
+    /** The value added to the variance before its square root. */
+    public double eps() {
+        return eps;
+    }
+
     @Override
     protected String extraRepr() {
         return features + ", eps=" + PythonRepr.of(eps) + ", momentum=" + PythonRepr.of(momentum) + ", affine="

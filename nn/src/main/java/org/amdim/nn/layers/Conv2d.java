@@ -114,6 +114,31 @@ public final class Conv2d extends Module {
         return parameter("bias");
     }
 
+    /** The stride (h, w) (a fresh array). */
+    public long[] stride() {
+        return stride.clone();
+    }
+
+    /** The padding (h, w) on each side (a fresh array), filled as {@link #paddingMode()} says. */
+    public long[] padding() {
+        return padding.clone();
+    }
+
+    /** The dilation (h, w) (a fresh array). */
+    public long[] dilation() {
+        return dilation.clone();
+    }
+
+    /** The number of groups. */
+    public long groups() {
+        return groups;
+    }
+
+    /** How the padding is filled: zeros ({@link PadMode#CONSTANT}), or explicitly by reflection or replication. */
+    public PadMode paddingMode() {
+        return paddingMode;
+    }
+
     @Override
     public Tensor forward(Tensor x) {
         // As PyTorch: non-zero padding modes pad explicitly (F.pad order: left, right, top, bottom), then

@@ -10,6 +10,7 @@ import java.util.Arrays;
 
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.encoder.EncoderConfig;
+import org.amdim.model.encoder.InferenceEncoder;
 import org.amdim.tensor.CpuKernelAssumptions;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
@@ -74,6 +75,27 @@ class ModelBenchSmokeTest {
         } finally {
             b.tearDown();
         }
+    }
+
+    @Test
+    void embedBenchRunsBothPathsToTheSameR1() {
+        double[] first = new double[2];
+        InferenceEncoder.Path[] paths = InferenceEncoder.Path.values();
+        for (int i = 0; i < paths.length; i++) {
+            EmbedBench b = new EmbedBench();
+            b.setup(SMALL, 3, paths[i]);
+            try {
+                assertEquals(paths[i], b.inference().path());
+                first[i] = b.r1();
+                assertTrue(Double.isFinite(first[i]), "r1 " + first[i]);
+                assertEquals(first[i], b.r1(), 0.0, "the same batch gives the same value again");
+            } finally {
+                b.tearDown();
+            }
+        }
+        // The same seed, so the same encoder and images: the two paths agree to float32 rounding (the final batch
+        // norm has unit running variance here, so r1 is of order 1).
+        assertEquals(first[0], first[1], 1e-5 * Math.max(1, Math.abs(first[0])));
     }
 
     @Test

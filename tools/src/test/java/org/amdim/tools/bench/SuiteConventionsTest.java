@@ -121,7 +121,8 @@ class SuiteConventionsTest {
                 }
             }
         }
-        assertEquals(Set.of(TrainStepBench.class, EncoderBench.class, AugmentationBench.class), batched);
+        assertEquals(Set.of(TrainStepBench.class, EncoderBench.class, AugmentationBench.class, EmbedBench.class),
+                batched);
     }
 
     @Test
@@ -144,6 +145,7 @@ class SuiteConventionsTest {
         assertEquals(AugmentationPreset.STL64, BenchPreset.named("stl10").augmentation());
         assertEquals(96, BenchPreset.named("stl10").sourceSide());
         assertEquals(EncoderConfig.cifar10Default(), BenchPreset.named("cifar10").encoder());
+        assertEquals(new EncoderConfig(32, 32, 256, 2, false), BenchPreset.named("small").encoder());
         var e = assertThrows(IllegalArgumentException.class, () -> BenchPreset.named("cifar"));
         assertTrue(e.getMessage().contains("cifar10, stl10, imagenet"), e.getMessage());
     }

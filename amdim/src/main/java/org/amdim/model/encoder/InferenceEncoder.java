@@ -1,0 +1,333 @@
+package org.amdim.model.encoder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.amdim.tensor.Autograd;
+import org.amdim.tensor.Device;
+import org.amdim.tensor.MemoryFormat;
+import org.amdim.tensor.Tensor;
+import org.amdim.tensor.TensorScope;
+import org.amdim.tensor.Torch;
+
+/**
+ * An {@link Encoder} prepared for inference: what the encoder computes in evaluation mode, faster on the CPU, and
+ * only what is asked for ({@link #encodeGlobal} skips the 5×5 and 7×7 embedding heads).
+ *
+ * <pre>{@code
+ * try (InferenceEncoder fast = InferenceEncoder.of(encoder); var scope = TensorScope.open()) {
+ *     Tensor r1 = fast.encodeGlobal(images);       // (B, n_rkhs, 1, 1)
+ * }
+ * }</pre>
+ *
+ * <p><b>Two paths.</b> {@link Path#PACKED} (the default on the CPU) copies the encoder's weights and batch-norm
+ * statistics once, reorders every convolution weight into oneDNN's blocked format, folds each batch norm that
+ * directly follows a convolution into it (the residual units' {@code bn1} and the heads' {@code bn_hid}, with use_bn;
+ * the middle and final batch norms and the heads' {@code bn_out} run as they are), and computes on activations in
+ * oneDNN's own layout from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), so no
+ * convolution converts layouts. One exception: a single image through a small encoder (at most 2 million
+ * parameters, e.g. the CLI's small and tiny presets) runs on strided channels-last
+ * activations with the same frozen, folded weights, because there oneDNN's fixed cost per op (tens of
+ * microseconds) outweighs what it saves (measurements: {@code docs/performance.md}). {@link Path#MODULE} runs the
+ * encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks oneDNN.
+ *
+ * <p><b>A snapshot.</b> On the packed path the instance computes with the weights and running statistics the
+ * encoder had when {@link #of} was called; later changes to the encoder (training steps, {@code loadStateDict},
+ * closing it) are not seen. Batch norms always use their running statistics, whatever mode the encoder is in. On
+ * the module path nothing is copied: the encoder's current weights are used, and it must be in evaluation mode
+ * and stay open.
+ *
+ * <p><b>Threads and memory.</b> One instance may be shared: passes take turns on an internal lock (each already
+ * uses all of libtorch's intra-op threads), and {@link #close()} waits for a pass in progress. A pass allocates
+ * its activations and nothing else, and frees each one as soon as the next layer has used it. The instance owns
+ * the copies until {@link #close()}; afterwards every pass throws {@link IllegalStateException}.
+ */
+public final class InferenceEncoder implements AutoCloseable {
+    /** How an {@link InferenceEncoder} computes. */
+    public enum Path {
+        /** Packed oneDNN weights on mkldnn-layout activations, batch norms folded: CPU only. */
+        PACKED,
+        /** The encoder module itself, in evaluation mode: any device. */
+        MODULE;
+
+        /** The name a command line or a benchmark parameter uses: {@code packed} or {@code module}. */
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The path named {@code packed} or {@code module} (any case).
+         *
+         * @throws IllegalArgumentException for another name
+         */
+        public static Path parse(String name) {
+            return switch (name.trim().toLowerCase(Locale.ROOT)) {
+                case "packed" -> PACKED;
+                case "module" -> MODULE;
+                default -> throw new IllegalArgumentException("unknown inference path '" + name
+                        + "' (expected packed or module)");
+            };
+        }
+    }
+
+    /**
+     * Encoders with at most this many parameters keep a strided route for single images: on 2 cores the CLI's
+     * small preset (1.2 M) ran a single image about 25 % slower on oneDNN's route than as a module, an encoder of
+     * ndf 64 (4.6 M) about 35 % faster, the CIFAR default (20 M) about twice as fast. It costs a second copy of
+     * the weights, at most 8 MB.
+     */
+    static final long STRIDED_ROUTE_MAX_PARAMETERS = 2_000_000;
+
+    /** Which route of the packed path a pass takes; tests force one. */
+    enum Route {
+        /** The strided route for a single image when the encoder keeps one, oneDNN's otherwise. */
+        AUTO,
+        /** mkldnn-layout activations. */
+        ONEDNN,
+        /** Strided channels-last activations (needs an encoder that keeps the route). */
+        STRIDED
+    }
+
+    private final EncoderConfig config;
+    private final Path path;
+    /** The module path's encoder; null on the packed path. */
+    private final Encoder module;
+    /** The packed path's layers, one per {@code layer_list} entry; empty on the module path. */
+    private final List<FrozenLayer> layers;
+    private final FrozenHead head5;
+    private final FrozenHead head7;
+    /** Whether the packed path keeps the strided route. */
+    private final boolean strided;
+    private final int index5;
+    private final int index7;
+    private final ReentrantLock lock = new ReentrantLock();
+    private boolean closed;
+
+    private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<FrozenLayer> layers,
+            FrozenHead head5, FrozenHead head7, boolean strided) {
+        EncoderLayout layout = EncoderLayout.of(config);
+        this.config = config;
+        this.path = path;
+        this.module = module;
+        this.layers = layers;
+        this.head5 = head5;
+        this.head7 = head7;
+        this.strided = strided;
+        this.index5 = layout.layerFor(5);
+        this.index7 = layout.layerFor(7);
+    }
+
+    /**
+     * The fastest path for {@code encoder}: {@link Path#PACKED} when its weights are on the CPU and libtorch has
+     * oneDNN, {@link Path#MODULE} otherwise.
+     */
+    public static InferenceEncoder of(Encoder encoder) {
+        return of(encoder, defaultPath(encoder));
+    }
+
+    /** The path {@link #of(Encoder)} takes for {@code encoder}. */
+    public static Path defaultPath(Encoder encoder) {
+        return deviceOf(encoder).isCuda() || !Torch.mkldnnAvailable() ? Path.MODULE : Path.PACKED;
+    }
+
+    /**
+     * An inference encoder on the given path.
+     *
+     * @throws IllegalArgumentException for {@link Path#PACKED} with an encoder that is not on the CPU, or a
+     *     libtorch without oneDNN
+     */
+    public static InferenceEncoder of(Encoder encoder, Path path) {
+        return of(encoder, path, encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS);
+    }
+
+    /** As {@link #of(Encoder, Path)}, with the strided route kept or not (tests keep it to check both routes). */
+    static InferenceEncoder of(Encoder encoder, Path path, boolean keepStrided) {
+        Objects.requireNonNull(encoder, "encoder");
+        Objects.requireNonNull(path, "path");
+        if (path == Path.MODULE) {
+            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false);
+        }
+        Device device = deviceOf(encoder);
+        if (device.isCuda()) {
+            throw new IllegalArgumentException("the packed path runs oneDNN on the CPU; the encoder is on " + device
+                    + " (use the module path there)");
+        }
+        if (!Torch.mkldnnAvailable()) {
+            throw new IllegalArgumentException("the packed path needs oneDNN, and this libtorch was built without it");
+        }
+        List<FrozenLayer> layers = new ArrayList<>();
+        FrozenHead head5 = null;
+        try (var noGrad = Autograd.noGrad()) {
+            for (int i = 0; i < encoder.layout().layers().size(); i++) {
+                layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
+            }
+            head5 = FrozenHead.of(encoder.head5(), keepStrided);
+            FrozenHead head7 = FrozenHead.of(encoder.head7(), keepStrided);
+            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided);
+        } catch (RuntimeException e) {
+            layers.forEach(FrozenLayer::close);
+            if (head5 != null) {
+                head5.close();
+            }
+            throw e;
+        }
+    }
+
+    private static Device deviceOf(Encoder encoder) {
+        return encoder.parameters().get(0).device();
+    }
+
+    /** The path this instance computes on. */
+    public Path path() {
+        return path;
+    }
+
+    /** The encoder's configuration. */
+    public EncoderConfig config() {
+        return config;
+    }
+
+    /**
+     * The global embedding r1, as {@link Encoder#encodeGlobal} computes it in evaluation mode (without the
+     * embedding heads).
+     *
+     * @param x images (B, 3, S, S), float32, on the encoder's device, S = {@link EncoderConfig#inputSize()}
+     * @return r1 (B, R, 1, 1), strided; the caller owns it
+     * @throws IllegalArgumentException when {@code x} has the wrong shape
+     * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
+     */
+    public Tensor encodeGlobal(Tensor x) {
+        return pass(x, false, Route.AUTO).r1();
+    }
+
+    /** What one pass made: r1, and r5 and r7 when the heads ran (null otherwise). */
+    private record Outputs(Tensor r1, Tensor r5, Tensor r7) {
+    }
+
+    /**
+     * The three embeddings, as {@link Encoder#encode} computes them in evaluation mode.
+     *
+     * @param x images (B, 3, S, S), float32, on the encoder's device, S = {@link EncoderConfig#inputSize()}
+     * @return r1 (B, R, 1, 1), r5 (B, R, 5, 5), r7 (B, R, 7, 7), strided; the caller owns them
+     * @throws IllegalArgumentException when {@code x} has the wrong shape
+     * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
+     */
+    public Features encode(Tensor x) {
+        return encode(x, Route.AUTO);
+    }
+
+    /** {@link #encode(Tensor)} on a given route of the packed path (for tests). */
+    Features encode(Tensor x, Route route) {
+        Outputs o = pass(x, true, route);
+        return new Features(o.r1(), o.r5(), o.r7());
+    }
+
+    /** One pass under the lock; without the heads r5 and r7 are null. */
+    private Outputs pass(Tensor x, boolean heads, Route route) {
+        checkInput(x);
+        lock.lock();
+        try (var noGrad = Autograd.noGrad()) {
+            if (closed) {
+                throw new IllegalStateException("the inference encoder is closed");
+            }
+            if (path == Path.MODULE) {
+                if (module.isTraining()) {
+                    throw new IllegalStateException("the module path computes with the encoder as it is, and it is"
+                            + " in training mode: call eval() on it first");
+                }
+                if (!heads) {
+                    return new Outputs(module.encodeGlobal(x), null, null);
+                }
+                Features f = module.encode(x);
+                return new Outputs(f.r1(), f.r5(), f.r7());
+            }
+            return packedPass(x, heads, onOneDnn(route, x.size(0)));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a pass of {@code batch} images on {@code route} runs on mkldnn-layout activations. */
+    private boolean onOneDnn(Route route, long batch) {
+        return switch (route) {
+            case AUTO -> !strided || batch > 1;
+            case ONEDNN -> true;
+            case STRIDED -> {
+                if (!strided) {
+                    throw new IllegalStateException("this inference encoder keeps no strided route");
+                }
+                yield false;
+            }
+        };
+    }
+
+    private Outputs packedPass(Tensor x, boolean heads, boolean mkldnn) {
+        try (var scope = TensorScope.open()) {
+            // The stem that pads by reflection takes the strided images; every other first layer the route's layout
+            // (channels-last on the strided route, as the module computes).
+            Tensor h = layers.get(0).takesStrided() ? x.alias()
+                    : mkldnn ? x.toMkldnn() : x.contiguous(MemoryFormat.CHANNELS_LAST);
+            Tensor r5 = null;
+            Tensor r7 = null;
+            int last = layers.size() - 1;
+            for (int i = 0; i <= last; i++) {
+                if (i == last) {
+                    // The final batch norm runs on a strided copy of the 1×1 maps, as the module runs it, so r1
+                    // leaves strided (on the strided route the copy is the tensor itself).
+                    Tensor dense = h.toDense();
+                    h.close();
+                    h = dense;
+                }
+                Tensor next = layers.get(i).apply(h, mkldnn);
+                h.close();
+                h = next;
+                // As in Encoder.encode: each head runs as soon as its input exists.
+                if (heads && i == index7) {
+                    r7 = head7.apply(h);
+                }
+                if (heads && i == index5) {
+                    r5 = head5.apply(h);
+                }
+            }
+            return new Outputs(scope.keep(h), heads ? scope.keep(r5) : null, heads ? scope.keep(r7) : null);
+        }
+    }
+
+    private void checkInput(Tensor x) {
+        long[] s = x.shape();
+        int size = config.inputSize();
+        if (s.length != 4 || s[1] != EncoderLayout.IMAGE_CHANNELS || s[2] != size || s[3] != size) {
+            throw new IllegalArgumentException("the " + size + "x" + size + " encoder expects images (B, 3, " + size
+                    + ", " + size + "), got " + Arrays.toString(s));
+        }
+    }
+
+    /** Frees the copies (the module path's encoder stays its owner's). Waits for a pass in progress; idempotent. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (!closed) {
+                closed = true;
+                layers.forEach(FrozenLayer::close);
+                if (head5 != null) {
+                    head5.close();
+                    head7.close();
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "InferenceEncoder(" + path.cliName() + ", input_size=" + config.inputSize() + ", ndf=" + config.ndf()
+                + ", n_rkhs=" + config.nRkhs() + ", n_depth=" + config.nDepth() + ", use_bn=" + config.useBn()
+                + (closed ? ", closed" : "") + ")";
+    }
+}
