@@ -1,12 +1,9 @@
 package org.amdim.model.encoder;
 
-import java.util.List;
-
 import org.amdim.nn.Init;
 import org.amdim.nn.Module;
 import org.amdim.nn.layers.Conv2d;
 import org.amdim.tensor.Autograd;
-import org.amdim.tensor.Functional;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
@@ -93,21 +90,9 @@ public final class EmbeddingHead extends Module {
     @Override
     public Tensor forward(Tensor x) {
         try (var scope = TensorScope.open()) {
-            // conv1 and shortcut read the same x, so they run as one 1x1 convolution with both weight sets stacked
-            // (2·out outputs): x is read once, and backward gives x's gradient in one product instead of two and
-            // their sum. The stacked weight is made per call (out·in floats, small beside the activations), so the
-            // parameters, their optimizer state and the state-dict keys stay the original's. conv1 has no bias:
-            // its half of the bias is zeros, which the convolution adds exactly (s + 0 = s).
-            Tensor weight = Tensor.cat(List.of(conv1.weight(), shortcut.weight()), 0);
-            Tensor bias = Tensor.cat(List.of(Tensor.zeros(shortcut.bias().dtype(), shortcut.bias().device(), out),
-                    shortcut.bias()), 0);
-            List<Tensor> branchAndShortcut = Functional.conv2d(x, weight, bias, 1, 0).split(out, 1);
-            Tensor branch = branchAndShortcut.get(0);
-            // Out of place unless bn_hid made a tensor of its own: relu_ on a view of the joint output would make
-            // autograd rebuild the shortcut half's history through the whole output (CopySlices).
-            Tensor hidden = bnHid.isActive() ? bnHid.forward(branch).relu_() : branch.relu();
+            Tensor hidden = bnHid.forward(conv1.forward(x)).relu_();
             // add_ in place is safe: conv2's backward does not need its output.
-            Tensor sum = conv2.forward(hidden).add_(branchAndShortcut.get(1));
+            Tensor sum = conv2.forward(hidden).add_(shortcut.forward(x));
             // bn_out runs on a row-major copy even when the encoder computes channels-last. The NCE flattens
             // the embeddings to (B, R, H*W) rows, so the copy only moves a conversion it would make anyway; and
             // libtorch's row-major batch-norm kernels accumulate in double. That matters for the shortcut's
