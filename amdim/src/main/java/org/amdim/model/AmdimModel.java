@@ -224,8 +224,10 @@ public final class AmdimModel extends Module {
         checkLabels(labels);
         // Everything is created in this scope, so an exception part-way frees it all.
         try (var scope = TensorScope.open()) {
-            List<Features> views = encoder.encodeViews(List.of(x1, x2));
-            return losses(scope, views.get(0), views.get(1), labels, src5Index1, src5Index2);
+            Features joint = encoder.encodeJoint(List.of(x1, x2));
+            List<Features> views = joint.chunk(2);
+            // The classifiers see cat(r1_x1, r1_x2), which is the joint pass's r1 as it stands: no copy.
+            return losses(scope, views.get(0), views.get(1), joint.r1(), labels, src5Index1, src5Index2);
         }
     }
 
@@ -257,7 +259,7 @@ public final class AmdimModel extends Module {
             // The local handles go with the scope; autograd keeps what the backward pass needs.
             Features g1 = new Features(all.get(0), all.get(1), all.get(2));
             Features g2 = new Features(all.get(3), all.get(4), all.get(5));
-            return losses(scope, g1, g2, all.get(6), src5Index1, src5Index2);
+            return losses(scope, g1, g2, null, all.get(6), src5Index1, src5Index2);
         }
     }
 
@@ -279,7 +281,7 @@ public final class AmdimModel extends Module {
         try (var scope = TensorScope.open()) {
             Features f1 = new Features(view1.r1().alias(), view1.r5().alias(), view1.r7().alias());
             Features f2 = new Features(view2.r1().alias(), view2.r5().alias(), view2.r7().alias());
-            return losses(scope, f1, f2, labels, src5Index1, src5Index2);
+            return losses(scope, f1, f2, null, labels, src5Index1, src5Index2);
         }
     }
 
@@ -293,12 +295,14 @@ public final class AmdimModel extends Module {
      * The step's losses from both views' features, all created in (and kept out of) {@code scope}. With the mixture
      * heads on, the mixture objective takes the place of the 1→7 term and its regulariser the place of the 1→7
      * directions' ({@link MixtureHeads}); the 1→7 NCE is still computed, for the metrics only.
+     *
+     * @param r1Both {@code cat(f1.r1, f2.r1)} where the caller holds it already (the joint encoder pass), else null
      */
-    private StepOutput losses(TensorScope scope, Features f1, Features f2, Tensor labels, long[] src5Index1,
-            long[] src5Index2) {
+    private StepOutput losses(TensorScope scope, Features f1, Features f2, Tensor r1Both, Tensor labels,
+            long[] src5Index1, long[] src5Index2) {
         NceLosses losses = nce.forward(f1.r1(), f1.r5(), f1.r7(), f2.r1(), f2.r5(), f2.r7(), src5Index1, src5Index2);
         Tensor labels2 = Tensor.cat(List.of(labels, labels), 0);
-        EvaluatorLogits logits = evaluator.logits(Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
+        EvaluatorLogits logits = evaluator.logits(r1Both != null ? r1Both : Tensor.cat(List.of(f1.r1(), f2.r1()), 0));
         MixtureLoss mix = null;
         Tensor g2l;
         Tensor lgtReg;

@@ -49,15 +49,23 @@ import org.amdim.tensor.Device;
  * @param amp              mixed precision of the forward pass ({@link AmpMode#NONE}: float32 throughout)
  * @param nonFiniteSkips   consecutive steps with a non-finite loss that are skipped (no update) before the run
  *                         stops as diverged (0: the first one stops it)
+ * @param memoryFormat     the encoder's memory format, or {@link EncoderFormat#AUTO} to measure which is faster
+ *                         (the layout a run uses is recorded in its checkpoints, and a resumed run keeps it)
  */
 public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
         long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
         int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
         Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery,
-        AmpMode amp, int nonFiniteSkips) {
+        AmpMode amp, int nonFiniteSkips, EncoderFormat memoryFormat) {
 
     /** {@link #evalBatches()} value for evaluating on every test batch, as the original does at each epoch end. */
     public static final int WHOLE_TEST_SET = -1;
+
+    /**
+     * The {@link #describe()} key of the memory format; in a checkpoint's metadata it holds the layout the run
+     * computed in (never {@code auto}), which a resumed {@link EncoderFormat#AUTO} run reuses.
+     */
+    public static final String MEMORY_FORMAT_KEY = "memory_format";
 
     /** Validates the values. */
     public TrainConfig {
@@ -79,6 +87,9 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         }
         if (amp == null) {
             throw new IllegalArgumentException("amp must not be null (use AmpMode.NONE)");
+        }
+        if (memoryFormat == null) {
+            throw new IllegalArgumentException("memoryFormat must not be null (use EncoderFormat.AUTO)");
         }
         if (maxSteps < 0 || warmupSteps < 0 || checkpointEvery < 0 || bnWarmupBatches < 0 || nonFiniteSkips < 0) {
             throw new IllegalArgumentException("maxSteps, warmupSteps, checkpointEvery, bnWarmupBatches and"
@@ -138,6 +149,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         m.put("threads", Integer.toString(threads));
         m.put("device", device.toString());
         m.put("amp", amp.toString());
+        m.put(MEMORY_FORMAT_KEY, memoryFormat.toString());
         return m;
     }
 
@@ -176,6 +188,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         private int logEvery = 10;
         private int nonFiniteSkips = 0;
         private AmpMode amp = AmpMode.NONE;
+        private EncoderFormat memoryFormat = EncoderFormat.AUTO;
 
         private Builder() {
         }
@@ -208,6 +221,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             logEvery = c.logEvery();
             nonFiniteSkips = c.nonFiniteSkips();
             amp = c.amp();
+            memoryFormat = c.memoryFormat();
         }
 
         /** Sets {@code dataset}. */
@@ -372,11 +386,17 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             return this;
         }
 
+        /** Sets {@code memoryFormat}. */
+        public Builder memoryFormat(EncoderFormat value) {
+            memoryFormat = value;
+            return this;
+        }
+
         /** The configuration. */
         public TrainConfig build() {
             return new TrainConfig(dataset, encoder, classes, batchSize, epochs, maxSteps, lr, beta1, beta2, eps,
                     weightDecay, warmupSteps, milestones, gamma, tclip, mixture, seed, threads, workers, device, output,
-                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp, nonFiniteSkips);
+                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp, nonFiniteSkips, memoryFormat);
         }
     }
 }

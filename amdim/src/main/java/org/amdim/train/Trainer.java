@@ -28,6 +28,7 @@ import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
 import org.amdim.tensor.Autocast;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.Torch;
 
@@ -57,6 +58,11 @@ import org.amdim.tensor.Torch;
  * TrainConfig cfg = TrainConfig.defaults().toBuilder().epochs(10).output(Path.of("runs/x")).build();
  * TrainResult r = new Trainer(cfg).run(null);
  * }</pre>
+ *
+ * <p>Memory format: the encoder computes in {@link TrainConfig#memoryFormat()}; with {@link EncoderFormat#AUTO} a
+ * fresh CPU run times a few forward and backward passes in each layout before the optimizer exists and keeps the
+ * faster, without changing the run's state ({@link FormatTrial}). The log's first line says which, and the
+ * checkpoints record it, so that a resumed auto run keeps it without timing again.
  *
  * <p>Data-parallel: with a {@link DistributedConfig}, each of the processes trains on its own shard with
  * {@link TrainConfig#batchSize()} images per step (the global batch is {@code worldSize} times that), through a
@@ -163,26 +169,25 @@ public final class Trainer {
         CheckpointStore store = new CheckpointStore(config.output(), 2);
         GradScaler scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(config.amp().needsGradScaler()));
         DataParallel dp = distributed == null ? null : DataParallel.join(distributed);
-        AmdimModel model;
-        try {
-            model = buildModel(config);
-            model.to(config.device());
-        } catch (RuntimeException e) {
-            if (dp != null) {
-                dp.close();
-            }
-            throw e;
-        }
         boolean main = dp == null || dp.isMain();
         int world = dp == null ? 1 : dp.worldSize();
         ProgressReporter progress = main ? this.progress
                 : new ProgressReporter(new PrintStream(OutputStream.nullOutputStream()), false, Integer.MAX_VALUE);
-        try (dp; model;
+        Prepared prepared;
+        try {
+            prepared = prepare(resumeFrom, dp, progress);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(dp, e);
+            throw e;
+        }
+        AmdimModel model = prepared.model();
+        MemoryFormat format = prepared.format();
+        try (dp; model; CheckpointStore.Checkpoint resumeState = prepared.checkpoint();
                 Adam optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
                         new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
                 MetricsLog metrics = main ? new MetricsLog(config.output()) : null) {
-            ResumePoint resumed = resumeFrom == null ? null
-                    : resume(resumeFrom, model, optimizer, scaler, store, main ? metrics : null, world, progress);
+            ResumePoint resumed = resumeState == null ? null
+                    : resume(resumeState, model, optimizer, scaler, store, main ? metrics : null, world, progress);
             long step = resumed == null ? 0 : resumed.step();
             LoaderPosition start = resumed == null ? LoaderPosition.START : resumed.loader();
             if (dp != null) {
@@ -263,7 +268,8 @@ public final class Trainer {
                         // A stop asked of any process stops them all at the same step.
                         boolean stop = dp == null ? stopRequested.get() : dp.anyTrue(stopRequested.get());
                         if ((periodic || stop) && main) {
-                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
+                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world,
+                                    format);
                         }
                         if (stop) {
                             progress.line("stopped on request at step " + step + "; checkpoint " + lastCheckpoint);
@@ -282,13 +288,15 @@ public final class Trainer {
                         }
                         if (main) {
                             metrics.write("epoch", epochRow(model, epoch, step, lastLoss, lastTest, trainNanos, progress));
-                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
+                            lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world,
+                                    format);
                         }
                     }
                 }
                 if (main && !interrupted && (lastCheckpoint == null || !lastCheckpoint.getFileName().toString()
                         .equals(String.format("checkpoint-%09d.safetensors", step)))) {
-                    lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world);
+                    lastCheckpoint = save(store, model, optimizer, scaler, step, loader.position(), world,
+                            format);
                 }
                 ctrlC.finished();
                 return new TrainResult(step, loader.position().epoch(), lastLoss,
@@ -337,16 +345,16 @@ public final class Trainer {
     }
 
     /**
-     * Loads the model, optimizer and scaler state of a checkpoint and, on the process that writes the run
+     * Loads the model, optimizer and scaler state of a loaded checkpoint (then closes it) and, on the process that writes the run
      * directory ({@code metrics} not null), makes the checkpoint the head of the run's lineage.
      *
      * @return where the checkpoint stopped
      */
-    private ResumePoint resume(Path from, AmdimModel model, Adam optimizer, GradScaler scaler,
+    private ResumePoint resume(CheckpointStore.Checkpoint ckpt, AmdimModel model, Adam optimizer, GradScaler scaler,
             CheckpointStore store, MetricsLog metrics, int world, ProgressReporter progress) throws IOException {
         long step;
         LoaderPosition start;
-        try (CheckpointStore.Checkpoint ckpt = CheckpointStore.load(from)) {
+        try (ckpt) { // its tensors are now in the model and optimizer: free them before training
             checkCompatible(ckpt.metadata(), world);
             model.loadStateDict(ckpt.model(), true);
             optimizer.loadStateDict(ckpt.optimizer());
@@ -367,6 +375,46 @@ public final class Trainer {
             metrics.dropRowsAfter(step);
         }
         return new ResumePoint(step, start);
+    }
+
+    /**
+     * The model to train and the checkpoint to resume from (null for a fresh run), with the model's encoder in
+     * the memory format {@link FormatTrial} decided; the checkpoint is loaded before the optimizer exists because
+     * an auto run keeps the format it records, and the format must be set before the optimizer takes the
+     * parameters ({@code Module.to} replaces them).
+     */
+    private record Prepared(CheckpointStore.Checkpoint checkpoint, AmdimModel model, MemoryFormat format) {
+    }
+
+    private Prepared prepare(Path resumeFrom, DataParallel dp, ProgressReporter progress) throws IOException {
+        CheckpointStore.Checkpoint checkpoint = null;
+        AmdimModel model = null;
+        try {
+            checkpoint = resumeFrom == null ? null : CheckpointStore.load(resumeFrom);
+            model = buildModel(config);
+            model.to(config.device());
+            FormatTrial.Decision decision = FormatTrial.decide(config, model,
+                    checkpoint == null ? null : checkpoint.metadata(), dp);
+            model.encoder().to(decision.format());
+            progress.line(decision.logLine());
+            return new Prepared(checkpoint, model, decision.format());
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(model, e);
+            closeQuietly(checkpoint, e);
+            throw e;
+        }
+    }
+
+    /** Closes {@code c} (may be null) on the way out of a failure, recording its own failure on {@code cause}. */
+    private static void closeQuietly(AutoCloseable c, Exception cause) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /** The newest checkpoint in the run directory (one a resumed run started from), or null. */
@@ -404,8 +452,10 @@ public final class Trainer {
     }
 
     private Path save(CheckpointStore store, AmdimModel model, Adam optimizer, GradScaler scaler, long step,
-            LoaderPosition position, int world) throws IOException {
+            LoaderPosition position, int world, MemoryFormat format) throws IOException {
         Map<String, String> meta = new LinkedHashMap<>(config.describe());
+        // The format the run computes in, not the setting (auto): what a resumed auto run reuses.
+        meta.put(TrainConfig.MEMORY_FORMAT_KEY, format.cliName());
         meta.put("epoch", Integer.toString(position.epoch()));
         meta.put("batch", Integer.toString(position.batch()));
         if (world > 1) {

@@ -10,7 +10,10 @@ import java.util.concurrent.Callable;
 import org.amdim.bindings.NativeLibrary;
 import org.amdim.tensor.CpuKernels;
 import org.amdim.tensor.CpuMemoryCache;
+import org.amdim.tensor.Device;
 import org.amdim.tensor.Torch;
+import org.amdim.train.EncoderFormat;
+import org.amdim.train.TrainConfig;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -59,6 +62,9 @@ public final class InfoCommand implements Callable<Integer> {
                 ? "on, keeps up to " + (cache.idleLimit() >> 20) + " MiB of freed blocks (-D"
                         + CpuMemoryCache.IDLE_BYTES_PROPERTY + "=bytes)"
                 : "off");
+        f.put("memory format", TrainConfig.defaults().memoryFormat() + " (train's default) picks on the CPU "
+                + EncoderFormat.howAutoDecides(Device.CPU) + ", on CUDA " + EncoderFormat.howAutoDecides(Device.cuda(0))
+                + "; a resumed run keeps its checkpoint's (--memory-format)");
         f.put("cuda", (Torch.cudaIsAvailable() ? "available" : "not available")
                 + (Torch.builtWithCuda() ? " (libtorch built with CUDA)" : " (libtorch built without CUDA)"));
         f.put("cuda devices", Integer.toString(Torch.cudaDeviceCount()));

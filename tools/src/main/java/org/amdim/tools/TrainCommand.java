@@ -17,12 +17,14 @@ import org.amdim.tensor.distributed.Backend;
 import org.amdim.train.AmpMode;
 import org.amdim.data.DatasetSpec;
 import org.amdim.train.DistributedConfig;
+import org.amdim.train.EncoderFormat;
 import org.amdim.train.EpochSchedule;
 import org.amdim.train.ProgressReporter;
 import org.amdim.train.TrainConfig;
 import org.amdim.train.Trainer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
@@ -79,6 +81,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--amp",
             description = "Mixed precision: none, bf16 (no loss scaling) or fp16 (with a gradient scaler; CUDA).")
     String amp;
+
+    @Option(names = "--memory-format", converter = MemoryFormatConverter.class,
+            description = "The encoder's memory format: auto (on the CPU, time a few passes in each layout before"
+                    + " the first update and keep the faster; channels-last on CUDA; a resumed run keeps its"
+                    + " checkpoint's), channels-last or contiguous. Results differ only in float rounding.")
+    EncoderFormat memoryFormat;
 
     @Option(names = "--seed", description = "Seed of everything random.")
     long seed;
@@ -233,8 +241,16 @@ public final class TrainCommand implements Callable<Integer> {
                 .warmupSteps(warmup).milestones(milestones != null ? milestones : original.milestones())
                 .mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau) : MixtureConfig.defaults())
                 .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
-                .amp(AmpMode.parse(amp)).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
+                .amp(AmpMode.parse(amp)).memoryFormat(memoryFormat).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
                 .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).build();
+    }
+
+    /** Parses {@code --memory-format}; a bad value is a usage error naming the option and the choices. */
+    static final class MemoryFormatConverter implements ITypeConverter<EncoderFormat> {
+        @Override
+        public EncoderFormat convert(String value) {
+            return EncoderFormat.parse(value);
+        }
     }
 
     /**

@@ -31,6 +31,7 @@ public final class TrainDefaults implements IDefaultValueProvider {
             case "--device" -> d.device().toString();
             case "--workers" -> Integer.toString(d.workers());
             case "--amp" -> d.amp().toString();
+            case "--memory-format" -> d.memoryFormat().toString();
             case "--seed" -> Long.toString(d.seed());
             case "--output" -> d.output().toString();
             case "--checkpoint-every" -> Long.toString(d.checkpointEvery());

@@ -81,6 +81,17 @@ class CommandHelpAndErrorsTest {
     }
 
     @Test
+    void aBadMemoryFormatIsAUsageErrorListingTheFormats() {
+        CliRun r = CliRun.of("train", "--memory-format", "sideways");
+        assertUsageError(r, "--memory-format");
+        assertTrue(r.err().contains("sideways") && r.err().contains("auto, channels-last or contiguous"),
+                r.describe());
+        CliRun help = CliRun.of("train", "--help");
+        assertTrue(help.out().contains("--memory-format=<memoryFormat>") && help.out().contains("Default: auto"),
+                help.describe());
+    }
+
+    @Test
     void missingRequiredOptionsAreUsageErrors() {
         assertUsageError(CliRun.of("eval"), "--checkpoint");
         assertUsageError(CliRun.of("export", "-o", "x.safetensors"), "--checkpoint");

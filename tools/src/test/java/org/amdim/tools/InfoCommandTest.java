@@ -24,7 +24,8 @@ class InfoCommandTest {
         assertTrue(out.contains("native shim:") && out.contains(NativeLibrary.load().toString()), r.describe());
         assertTrue(out.contains("java:") && out.contains(Runtime.version().toString()), r.describe());
         for (String key : new String[] {"blas:", "cpu kernels:       ATen ", "cpu memory cache:  on", "cuda:",
-                "cuda devices:", "cudnn:"}) {
+                "cuda devices:", "cudnn:",
+                "memory format:     auto (train's default) picks on the CPU the faster of channels-last and contiguous"}) {
             assertTrue(out.contains(key), key + " missing\n" + r.describe());
         }
         Torch.Tf32 tf32 = Torch.tf32();

@@ -3,6 +3,7 @@ package org.amdim.tools;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.amdim.train.EncoderFormat;
 import org.amdim.train.TrainConfig;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,18 @@ class TrainDefaultsTest {
         assertEquals(d.logEvery(), c.logEvery());
         assertEquals(d.nonFiniteSkips(), c.nonFiniteSkips());
         assertEquals(d.mixture(), c.mixture());
+        assertEquals(d.memoryFormat(), c.memoryFormat());
         assertArrayEquals(d.milestones(), c.milestones());
+    }
+
+    @Test
+    void theMemoryFormatOptionSetsTheConfiguration() {
+        for (String value : new String[] {"auto", "channels-last", "contiguous", "CHANNELS_LAST"}) {
+            TrainCommand command = new TrainCommand();
+            new CommandLine(command).parseArgs("--memory-format", value);
+            TrainConfig d = TrainConfig.defaults();
+            assertEquals(EncoderFormat.parse(value), command.config(d.dataset(), d.classes()).memoryFormat(), value);
+        }
     }
 
     @Test

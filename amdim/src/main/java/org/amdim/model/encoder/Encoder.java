@@ -215,6 +215,21 @@ public final class Encoder extends Module {
      * @throws IllegalArgumentException when a view has the wrong shape or the batch sizes differ
      */
     public List<Features> encodeViews(List<Tensor> views) {
+        try (Features joint = encodeJoint(views)) {
+            return joint.chunk(views.size());
+        }
+    }
+
+    /**
+     * {@link #encodeViews} without the split: the features of all views in one batch, view after view (rows
+     * i·B to (i+1)·B − 1 are view i's), so a consumer that wants them together (the classifiers see both views'
+     * r1 at once) takes them without a copy. {@link Features#chunk} gives the views.
+     *
+     * @param views (B, 3, S, S) images per view, all with the same B
+     * @return r1 (n·B, R, 1, 1), r5 (n·B, R, 5, 5), r7 (n·B, R, 7, 7); the caller closes them
+     * @throws IllegalArgumentException when a view has the wrong shape or the batch sizes differ
+     */
+    public Features encodeJoint(List<Tensor> views) {
         if (views.isEmpty()) {
             throw new IllegalArgumentException("encodeViews needs at least one view");
         }
@@ -228,26 +243,19 @@ public final class Encoder extends Module {
         }
         int n = views.size();
         if (n == 1) {
-            return List.of(encode(views.get(0)));
+            return encode(views.get(0));
         }
         try (var scope = TensorScope.open()) {
             Tensor all = Tensor.cat(views, 0);
             batchNorms.forEach(bn -> bn.statisticsGroups(n));
-            Features joint;
             try {
-                joint = encode(all);
+                Features joint = encode(all);
+                scope.keep(joint.r1());
+                scope.keep(joint.r5());
+                scope.keep(joint.r7());
+                return joint;
             } finally {
                 batchNorms.forEach(bn -> bn.statisticsGroups(1));
-            }
-            try (joint) {
-                List<Tensor> r1 = joint.r1().chunk(n, 0);
-                List<Tensor> r5 = joint.r5().chunk(n, 0);
-                List<Tensor> r7 = joint.r7().chunk(n, 0);
-                List<Features> out = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    out.add(new Features(scope.keep(r1.get(i)), scope.keep(r5.get(i)), scope.keep(r7.get(i))));
-                }
-                return out;
             }
         }
     }

@@ -55,6 +55,7 @@ class LayerGradientTest {
                 layer("Linear", () -> new Linear(5, 4), 3, 5),
                 layer("Linear without bias on 3-D input", () -> new Linear(5, 4, false), 2, 3, 5),
                 layer("Conv2d", () -> new Conv2d(3, 4, 3), 2, 3, 6, 6),
+                layer("Conv2d whole window (a matrix product)", () -> new Conv2d(3, 4, 3), 2, 3, 3, 3),
                 layer("Conv2d stride 2 padding 1", () -> new Conv2d(3, 4, 3, conv().withStride(2).withPadding(1)),
                         2, 3, 7, 7),
                 layer("Conv2d dilation 2 padding 2", () -> new Conv2d(2, 3, 3, conv().withDilation(2).withPadding(2)),
