@@ -2,7 +2,7 @@
 # One training step of this project against the original AMDIM code, on the CPU's own kernels and capped to AVX2.
 #
 #   scripts/bench/step_vs_original.sh --amdim-src /path/to/amdim-public [--rounds 2] [--batches 32,64]
-#       [--kernels native,avx2] [--steps 5] [--warmup 2] [--threads 2] [--logs DIR]
+#       [--kernels native,avx2] [--steps 5] [--warmup 2] [--threads 2] [--format channels-last] [--logs DIR]
 #
 # For each kernel setting and batch, R rounds of two runs, in the order original, ours, ours, original, ...:
 # the original's step (original_train_step.py: its model, NCE, classifiers and Adam on fixed tensors, Debian's
@@ -10,11 +10,12 @@
 # CIFAR default encoder (ndf 128, n_rkhs 1024, n_depth 3), the same intra-op threads, OMP_WAIT_POLICY=PASSIVE,
 # the same kernel caps (scripts/kernel-caps.sh) and the same number of untimed warm-up steps, then S timed steps.
 # Prints the table of compare_report.py steps: per-run medians, their spread over rounds, original / ours.
-# The logs, JMH JSON and the rows (steps.tsv) stay in --logs (default: a new folder under /tmp).
+# --format is our encoder's memory format (TrainStepBench's format: channels-last or contiguous; training's
+# --memory-format auto picks one of the two by timing). The logs, JMH JSON and the rows (steps.tsv) stay in --logs (default: a new folder under /tmp).
 set -euo pipefail
 source "$(dirname "$0")/compare-common.sh"
 
-amdim_src="" rounds=2 batches=32,64 kernels=native,avx2 steps=5 warmup=2 threads=2 logs=""
+amdim_src="" rounds=2 batches=32,64 kernels=native,avx2 steps=5 warmup=2 threads=2 format=channels-last logs=""
 while (( $# > 0 )); do
   case "$1" in
     --amdim-src) amdim_src="${2:-}"; shift 2 ;;
@@ -24,6 +25,7 @@ while (( $# > 0 )); do
     --steps) steps="${2:-}"; shift 2 ;;
     --warmup) warmup="${2:-}"; shift 2 ;;
     --threads) threads="${2:-}"; shift 2 ;;
+    --format) format="${2:-}"; shift 2 ;;
     --logs) logs="${2:-}"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
@@ -33,6 +35,8 @@ require_amdim_src "$amdim_src"
 require_python_modules torch numpy
 require_jar
 for n in rounds steps threads; do require_positive "--$n" "${!n}"; done
+[[ "$format" == channels-last || "$format" == contiguous ]] \
+  || die "--format must be channels-last or contiguous, got '$format'"
 [[ "$warmup" =~ ^[0-9]+$ ]] || die "--warmup must be a non-negative integer, got '$warmup'"
 split_list "$batches" batch_list
 split_list "$kernels" kernel_list
@@ -58,7 +62,7 @@ run_ours() {  # kernels batch round
   # this environment (the caps, OMP_WAIT_POLICY).
   env "${RUN_ENV[@]}" "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$AMDIM_JAR" \
     org.openjdk.jmh.Main 'TrainStepBench\.step' -bm ss -f 1 -wi "$warmup" -i "$steps" \
-    -p batch="$2" -p threads="$threads" -p preset=cifar10 -foe true -rf json -rff "$json" > "$log" 2>&1 \
+    -p batch="$2" -p threads="$threads" -p preset=cifar10 -p format="$format" -foe true -rf json -rff "$json" > "$log" 2>&1 \
     || { tail -20 "$log" >&2; die "our run failed (log: $log)"; }
   local secs
   secs="$("$ORIGINAL_PYTHON" "$BENCH_DIR/compare_report.py" jmh-steps "$json")"
