@@ -222,6 +222,13 @@ struct Net {
     auto add = [&](dnnl::primitive prim, std::unordered_map<int, memory> args) {
       steps.push_back(Step{std::move(prim), std::move(args), memory()});
     };
+    auto add_conv = [&](Conv &conv, const dnnl::convolution_forward::primitive_desc &pd, const memory &src,
+                        const memory &dst) {
+      std::unordered_map<int, memory> args{
+          {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, conv.weights(pd.weights_desc(), stream)}, {DNNL_ARG_DST, dst}};
+      if (conv.bias) args[DNNL_ARG_BIAS] = conv.bias;
+      add(dnnl::convolution_forward(pd), std::move(args));
+    };
     // `m` in the format `want`: itself, or a reorder into a new memory.
     auto ensure = [&](const memory &m, const memory::desc &want) {
       if (m.get_desc() == want) return m;
@@ -238,10 +245,7 @@ struct Net {
           auto pd = l.c1->pd(batch, hh, ww, relu_ops(l.relu));
           memory src = ensure(cur, pd.src_desc());
           memory dst(pd.dst_desc(), cpu_engine());
-          std::unordered_map<int, memory> args{
-              {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, l.c1->weights(pd.weights_desc(), stream)}, {DNNL_ARG_DST, dst}};
-          if (l.c1->bias) args[DNNL_ARG_BIAS] = l.c1->bias;
-          add(dnnl::convolution_forward(pd), std::move(args));
+          add_conv(*l.c1, pd, src, dst);
           cur = dst, owned = true;
           ch = l.c1->out(), hh = l.c1->out_size(hh), ww = l.c1->out_size(ww);
           break;
@@ -288,13 +292,9 @@ struct Net {
           }
           memory src1 = ensure(cur, pd1.src_desc());
           memory mid(pd1.dst_desc(), cpu_engine());
-          add(dnnl::convolution_forward(pd1), {{DNNL_ARG_SRC, src1},
-                                               {DNNL_ARG_WEIGHTS, l.c1->weights(pd1.weights_desc(), stream)},
-                                               {DNNL_ARG_DST, mid}});
+          add_conv(*l.c1, pd1, src1, mid);
           memory src2 = ensure(mid, pd2.src_desc());
-          add(dnnl::convolution_forward(pd2), {{DNNL_ARG_SRC, src2},
-                                               {DNNL_ARG_WEIGHTS, l.c2->weights(pd2.weights_desc(), stream)},
-                                               {DNNL_ARG_DST, dst}});
+          add_conv(*l.c2, pd2, src2, dst);
           cur = dst, owned = true;
           ch = out, hh = oh, ww = ow;
           break;

@@ -89,7 +89,9 @@ public final class InferenceEncoder implements AutoCloseable {
         /** mkldnn-layout activations. */
         ONEDNN,
         /** Strided channels-last activations (needs an encoder that keeps the route). */
-        STRIDED
+        STRIDED,
+        /** The fused oneDNN network (r1 only; needs {@link FusedR1#available()}). */
+        FUSED
     }
 
     private final EncoderConfig config;
@@ -102,13 +104,15 @@ public final class InferenceEncoder implements AutoCloseable {
     private final FrozenHead head7;
     /** Whether the packed path keeps the strided route. */
     private final boolean strided;
+    /** The r1 path as one fused oneDNN network, or null (module path, or a shim without oneDNN's headers). */
+    private final FusedR1 fused;
     private final int index5;
     private final int index7;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
     private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<FrozenLayer> layers,
-            FrozenHead head5, FrozenHead head7, boolean strided) {
+            FrozenHead head5, FrozenHead head7, boolean strided, FusedR1 fused) {
         EncoderLayout layout = EncoderLayout.of(config);
         this.config = config;
         this.path = path;
@@ -117,6 +121,7 @@ public final class InferenceEncoder implements AutoCloseable {
         this.head5 = head5;
         this.head7 = head7;
         this.strided = strided;
+        this.fused = fused;
         this.index5 = layout.layerFor(5);
         this.index7 = layout.layerFor(7);
     }
@@ -149,7 +154,7 @@ public final class InferenceEncoder implements AutoCloseable {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(path, "path");
         if (path == Path.MODULE) {
-            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false);
+            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false, null);
         }
         Device device = deviceOf(encoder);
         if (device.isCuda()) {
@@ -161,17 +166,26 @@ public final class InferenceEncoder implements AutoCloseable {
         }
         List<FrozenLayer> layers = new ArrayList<>();
         FrozenHead head5 = null;
+        FrozenHead head7 = null;
+        FusedR1 fused = null;
         try (var noGrad = Autograd.noGrad()) {
             for (int i = 0; i < encoder.layout().layers().size(); i++) {
                 layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
             }
             head5 = FrozenHead.of(encoder.head5(), keepStrided);
-            FrozenHead head7 = FrozenHead.of(encoder.head7(), keepStrided);
-            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided);
+            head7 = FrozenHead.of(encoder.head7(), keepStrided);
+            if (FusedR1.available()) {
+                fused = FusedR1.of(encoder);
+            }
+            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided,
+                    fused);
         } catch (RuntimeException e) {
             layers.forEach(FrozenLayer::close);
             if (head5 != null) {
                 head5.close();
+            }
+            if (head7 != null) {
+                head7.close();
             }
             throw e;
         }
@@ -201,7 +215,12 @@ public final class InferenceEncoder implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
      */
     public Tensor encodeGlobal(Tensor x) {
-        return pass(x, false, Route.AUTO).r1();
+        return encodeGlobal(x, Route.AUTO);
+    }
+
+    /** {@link #encodeGlobal(Tensor)} on a given route of the packed path (for tests and benchmarks). */
+    Tensor encodeGlobal(Tensor x, Route route) {
+        return pass(x, false, route).r1();
     }
 
     /** What one pass made: r1, and r5 and r7 when the heads ran (null otherwise). */
@@ -245,17 +264,29 @@ public final class InferenceEncoder implements AutoCloseable {
                 Features f = module.encode(x);
                 return new Outputs(f.r1(), f.r5(), f.r7());
             }
+            if (!heads && fusedFor(route, x.size(0))) {
+                return new Outputs(fused.apply(x), null, null);
+            }
+            if (route == Route.FUSED) {
+                throw new IllegalStateException(fused == null ? "this inference encoder has no fused network (the"
+                        + " shim was built without oneDNN's headers)" : "the fused network computes r1 only");
+            }
             return packedPass(x, heads, onOneDnn(route, x.size(0)));
         } finally {
             lock.unlock();
         }
     }
 
+    /** Whether an r1 pass of {@code batch} images on {@code route} runs on the fused network. */
+    private boolean fusedFor(Route route, long batch) {
+        return fused != null && (route == Route.FUSED || (route == Route.AUTO && !(strided && batch == 1)));
+    }
+
     /** Whether a pass of {@code batch} images on {@code route} runs on mkldnn-layout activations. */
     private boolean onOneDnn(Route route, long batch) {
         return switch (route) {
             case AUTO -> !strided || batch > 1;
-            case ONEDNN -> true;
+            case ONEDNN, FUSED -> true;
             case STRIDED -> {
                 if (!strided) {
                     throw new IllegalStateException("this inference encoder keeps no strided route");
@@ -317,6 +348,9 @@ public final class InferenceEncoder implements AutoCloseable {
                 if (head5 != null) {
                     head5.close();
                     head7.close();
+                }
+                if (fused != null) {
+                    fused.close();
                 }
             }
         } finally {
