@@ -176,9 +176,12 @@ public final class FusedNet implements AutoCloseable {
          *
          * @throws org.amdim.bindings.TorchException when a tensor does not fit (the message says which and why),
          *     or the shim has no oneDNN ({@link #available()})
-         * @throws IllegalStateException when a given tensor is closed
+         * @throws IllegalStateException when no layer was added, or a given tensor is closed
          */
         public FusedNet build() {
+            if (layers.isEmpty()) {
+                throw new IllegalStateException("a fused network needs at least one layer");
+            }
             MemorySegment h = ShimCalls.check(ts_fused_net_create(input[0], input[1], input[2]));
             try {
                 long[] shape = input.clone();
