@@ -24,16 +24,19 @@ import org.amdim.tensor.Torch;
  * }
  * }</pre>
  *
- * <p><b>Two paths.</b> {@link Path#PACKED} (the default on the CPU) copies the encoder's weights and batch-norm
- * statistics once, reorders every convolution weight into oneDNN's blocked format, folds each batch norm that
- * directly follows a convolution into it (the residual units' {@code bn1} and the heads' {@code bn_hid}, with use_bn;
- * the middle and final batch norms and the heads' {@code bn_out} run as they are), and computes on activations in
- * oneDNN's own layout from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), so no
- * convolution converts layouts. One exception: a single image through a small encoder (at most 2 million
- * parameters, e.g. the CLI's small and tiny presets) runs on strided channels-last
- * activations with the same frozen, folded weights, because there oneDNN's fixed cost per op (tens of
- * microseconds) outweighs what it saves (measurements: {@code docs/performance.md}). {@link Path#MODULE} runs the
- * encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks oneDNN.
+ * <p><b>Paths.</b> {@link Path#PACKED} (the default on the CPU) copies the encoder's weights and batch-norm
+ * statistics once and folds each batch norm that directly follows a convolution into it (the residual units'
+ * {@code bn1} and the heads' {@code bn_hid}, with use_bn; the middle and final batch norms and the heads'
+ * {@code bn_out} run as they are). r1 alone ({@link #encodeGlobal}) runs on a fused oneDNN network ({@link FusedR1}:
+ * oneDNN's primitives called directly, each ReLU and residual addition fused into its convolution) when the shim
+ * was built with oneDNN's headers. Every other pass, and r1 without the fused network ({@link Path#UNFUSED}),
+ * reorders every convolution weight into oneDNN's blocked format and computes on activations in oneDNN's own layout
+ * from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), through libtorch's ops. One
+ * exception: a single image through a small encoder (at most 2 million parameters, e.g. the CLI's small and tiny
+ * presets) runs on strided channels-last activations with the same frozen, folded weights, because there oneDNN's
+ * fixed cost per op (tens of microseconds) outweighs what it saves (measurements: {@code docs/performance.md}).
+ * {@link Path#MODULE} runs the encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks
+ * oneDNN.
  *
  * <p><b>A snapshot.</b> On the packed path the instance computes with the weights and running statistics the
  * encoder had when {@link #of} was called; later changes to the encoder (training steps, {@code loadStateDict},
@@ -49,27 +52,33 @@ import org.amdim.tensor.Torch;
 public final class InferenceEncoder implements AutoCloseable {
     /** How an {@link InferenceEncoder} computes. */
     public enum Path {
-        /** Packed oneDNN weights on mkldnn-layout activations, batch norms folded: CPU only. */
+        /**
+         * Packed oneDNN weights, batch norms folded: r1 on the fused oneDNN network where the shim has it, every
+         * other pass on mkldnn-layout activations through libtorch's ops. CPU only.
+         */
         PACKED,
+        /** As {@link #PACKED} without the fused network (libtorch's ops only): for comparisons. CPU only. */
+        UNFUSED,
         /** The encoder module itself, in evaluation mode: any device. */
         MODULE;
 
-        /** The name a command line or a benchmark parameter uses: {@code packed} or {@code module}. */
+        /** The name a command line or a benchmark parameter uses: {@code packed}, {@code unfused} or {@code module}. */
         public String cliName() {
             return name().toLowerCase(Locale.ROOT);
         }
 
         /**
-         * The path named {@code packed} or {@code module} (any case).
+         * The path named {@code packed}, {@code unfused} or {@code module} (any case).
          *
          * @throws IllegalArgumentException for another name
          */
         public static Path parse(String name) {
             return switch (name.trim().toLowerCase(Locale.ROOT)) {
                 case "packed" -> PACKED;
+                case "unfused" -> UNFUSED;
                 case "module" -> MODULE;
                 default -> throw new IllegalArgumentException("unknown inference path '" + name
-                        + "' (expected packed or module)");
+                        + "' (expected packed, unfused or module)");
             };
         }
     }
@@ -142,8 +151,8 @@ public final class InferenceEncoder implements AutoCloseable {
     /**
      * An inference encoder on the given path.
      *
-     * @throws IllegalArgumentException for {@link Path#PACKED} with an encoder that is not on the CPU, or a
-     *     libtorch without oneDNN
+     * @throws IllegalArgumentException for {@link Path#PACKED} or {@link Path#UNFUSED} with an encoder that is not
+     *     on the CPU, or a libtorch without oneDNN
      */
     public static InferenceEncoder of(Encoder encoder, Path path) {
         return of(encoder, path, encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS);
@@ -174,7 +183,7 @@ public final class InferenceEncoder implements AutoCloseable {
             }
             head5 = FrozenHead.of(encoder.head5(), keepStrided);
             head7 = FrozenHead.of(encoder.head7(), keepStrided);
-            if (FusedR1.available()) {
+            if (path == Path.PACKED && FusedR1.available()) {
                 fused = FusedR1.of(encoder);
             }
             return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided,
