@@ -19,6 +19,7 @@
 #include <ATen/ops/empty.h>
 #include <dnnl.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <list>
 #include <memory>
@@ -58,6 +59,14 @@ memory copy_in(const at::Tensor &src, const memory::dims &dims, tag t, const cha
   memory m({dims, dt::f32, t}, cpu_engine());
   std::memcpy(m.get_data_handle(), c.data_ptr(), static_cast<size_t>(c.numel()) * sizeof(float));
   return m;
+}
+
+// The activations' format for `channels`: oneDNN's 16-channel blocks where they fit. Left to the primitives
+// (format_tag::any), oneDNN 2.6 picks channels-last with its brgemm kernels on AVX-512, which measured slower here
+// than the blocked format's jit kernels (the format libtorch's mkldnn tensors use).
+tag activation_tag(int64_t channels) {
+  static const bool any = std::getenv("TS_FUSED_ANY_FORMAT") != nullptr;
+  return !any && channels % 16 == 0 ? tag::aBcd16b : tag::any;
 }
 
 // A convolution (zero padding, square kernel and stride) with its weights in every format a plan asked for.
@@ -100,7 +109,8 @@ struct Conv {
 
   dnnl::convolution_forward::primitive_desc pd(int64_t batch, int64_t h, int64_t w, const dnnl::post_ops &ops) const {
     memory::dims src{batch, wdims[1], h, w}, dst{batch, out(), out_size(h), out_size(w)};
-    memory::desc src_md(src, dt::f32, tag::any), dst_md(dst, dt::f32, tag::any), w_md(wdims, dt::f32, tag::any);
+    memory::desc src_md(src, dt::f32, activation_tag(wdims[1])), dst_md(dst, dt::f32, activation_tag(out())),
+        w_md(wdims, dt::f32, tag::any);
     memory::dims strides{stride, stride}, pads{pad, pad};
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);
@@ -267,7 +277,7 @@ struct Net {
             dst = memory(pd2.dst_desc(), cpu_engine());
             memory pooled = cur;
             if (!(l.pool_k == 1 && l.pool_s == 1)) {
-              memory::desc pmd({batch, l.in, oh, ow}, dt::f32, tag::any);
+              memory::desc pmd({batch, l.in, oh, ow}, dt::f32, activation_tag(l.in));
               dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference,
                                             dnnl::algorithm::pooling_avg_exclude_padding, cur.get_desc(), pmd,
                                             {l.pool_s, l.pool_s}, {l.pool_k, l.pool_k}, {0, 0}, {0, 0});
@@ -336,8 +346,9 @@ struct Net {
     at::Tensor out = at::empty({x.size(0), c, h, w}, in.options());
     p.in.set_data_handle(in.data_ptr());
     p.out.set_data_handle(out.data_ptr());
-    // OpenMP's thread count is per calling thread: take libtorch's setting, as its own ops do.
-    at::init_num_threads();
+    // OpenMP's thread count is per calling thread: take libtorch's setting once per thread, as its own ops do
+    // (at::init_num_threads on every run would also rebuild libtorch's pthreadpool, its threads included).
+    at::internal::lazy_init_num_threads();
     for (Step &s : p.steps) {
       if (s.zero) {
         std::memset(s.zero.get_data_handle(), 0, s.zero.get_desc().get_size());
