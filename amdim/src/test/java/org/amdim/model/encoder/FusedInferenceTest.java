@@ -92,6 +92,19 @@ class FusedInferenceTest {
         }
     }
 
+    /** r1 of a single image through a small encoder takes the fused network too (it beat the strided route). */
+    @Test
+    void aSingleImageThroughASmallEncoderTakesTheFusedNetwork() {
+        Torch.manualSeed(24);
+        try (Encoder encoder = Encoder.create(new EncoderConfig(32, 8, 32, 1, true)); var scope = TensorScope.open();
+                InferenceEncoder fast = InferenceEncoder.of(encoder)) {
+            InferenceEncoderTest.randomise(encoder);
+            Tensor one = Tensor.randn(1, 3, 32, 32);
+            float[] fused = fast.encodeGlobal(one, InferenceEncoder.Route.FUSED).toFloatArray();
+            assertArrayEquals(fused, fast.encodeGlobal(one).toFloatArray());
+        }
+    }
+
     @Test
     void refusesWrongInput() {
         EncoderConfig config = new EncoderConfig(32, 8, 32, 1, false);
