@@ -143,12 +143,47 @@ struct Step {
   memory zero;
 };
 
+// The activations' storage of a plan. Only the current activation outlives a layer (the layers form a chain), so
+// buffers are handed out again once their layer is done: a plan holds a few activations, not one per op.
+struct Arena {
+  struct Buffer {
+    size_t size;
+    std::unique_ptr<void, decltype(&std::free)> data;
+    bool busy;
+  };
+  std::vector<Buffer> buffers;
+
+  // A memory of `d` over the smallest free buffer that holds it, or a new one.
+  memory take(const memory::desc &d) {
+    size_t need = d.get_size();
+    Buffer *best = nullptr;
+    for (Buffer &b : buffers)
+      if (!b.busy && b.size >= need && (best == nullptr || b.size < best->size)) best = &b;
+    if (best == nullptr) {
+      size_t size = (need + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
+      void *p = std::aligned_alloc(64, size == 0 ? 64 : size);
+      if (p == nullptr) throw std::bad_alloc();
+      buffers.push_back(Buffer{size, {p, &std::free}, false});
+      best = &buffers.back();
+    }
+    best->busy = true;
+    return memory(d, cpu_engine(), best->data.get());
+  }
+
+  // Frees every buffer but the one under `keep` (the activation the next layer reads).
+  void keep_only(const memory &keep) {
+    void *h = keep.get_data_handle();
+    for (Buffer &b : buffers) b.busy = b.data.get() == h;
+  }
+};
+
 // Everything one (batch, layout) needs: primitives and the activations between them.
 struct Plan {
   int64_t batch;
   bool nhwc;
   memory in, out;  // user buffers: their data handles are set per run
   std::vector<Step> steps;
+  Arena arena;
 };
 
 dnnl::post_ops relu_ops(bool relu) {
@@ -225,7 +260,7 @@ struct Net {
 
   Plan build(int64_t batch, bool nhwc) {
     if (layers.empty()) ts::fail("the network has no layers");
-    Plan p{batch, nhwc};
+    Plan p{batch, nhwc, memory(), memory(), {}, {}};
     p.in = memory({{batch, c0, h0, w0}, dt::f32, nhwc ? tag::nhwc : tag::nchw}, cpu_engine(), DNNL_MEMORY_NONE);
     p.out = memory({{batch, c, h, w}, dt::f32, tag::nchw}, cpu_engine(), DNNL_MEMORY_NONE);
     auto &steps = p.steps;
@@ -242,7 +277,7 @@ struct Net {
     // `m` in the format `want`: itself, or a reorder into a new memory.
     auto ensure = [&](const memory &m, const memory::desc &want) {
       if (m.get_desc() == want) return m;
-      memory to(want, cpu_engine());
+      memory to = p.arena.take(want);
       add(dnnl::reorder(m, to), {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, to}});
       return to;
     };
@@ -254,7 +289,7 @@ struct Net {
         case Kind::kConv: {
           auto pd = l.c1->pd(batch, hh, ww, relu_ops(l.relu));
           memory src = ensure(cur, pd.src_desc());
-          memory dst(pd.dst_desc(), cpu_engine());
+          memory dst = p.arena.take(pd.dst_desc());
           add_conv(*l.c1, pd, src, dst);
           cur = dst, owned = true;
           ch = l.c1->out(), hh = l.c1->out_size(hh), ww = l.c1->out_size(ww);
@@ -274,7 +309,7 @@ struct Net {
           if (identity && owned && cur.get_desc() == pd2.dst_desc()) {
             dst = cur;
           } else {
-            dst = memory(pd2.dst_desc(), cpu_engine());
+            dst = p.arena.take(pd2.dst_desc());
             memory pooled = cur;
             if (!(l.pool_k == 1 && l.pool_s == 1)) {
               memory::desc pmd({batch, l.in, oh, ow}, dt::f32, activation_tag(l.in));
@@ -285,7 +320,7 @@ struct Net {
               if (out == l.in && ppd.dst_desc() == pd2.dst_desc()) {
                 pooled = dst;  // pool straight into the destination
               } else {
-                pooled = memory(ppd.dst_desc(), cpu_engine());
+                pooled = p.arena.take(ppd.dst_desc());
               }
               add(dnnl::pooling_forward(ppd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, pooled}});
             }
@@ -301,7 +336,7 @@ struct Net {
             }
           }
           memory src1 = ensure(cur, pd1.src_desc());
-          memory mid(pd1.dst_desc(), cpu_engine());
+          memory mid = p.arena.take(pd1.dst_desc());
           add_conv(*l.c1, pd1, src1, mid);
           memory src2 = ensure(mid, pd2.src_desc());
           add_conv(*l.c2, pd2, src2, dst);
@@ -314,7 +349,7 @@ struct Net {
                        dnnl::normalization_flags::use_shift;
           dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, cur.get_desc(), l.eps, flags);
           dnnl::batch_normalization_forward::primitive_desc pd(d, cpu_engine());
-          memory dst = owned ? cur : memory(pd.dst_desc(), cpu_engine());  // in place on the plan's own
+          memory dst = owned ? cur : p.arena.take(pd.dst_desc());  // in place on the plan's own
           add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, cur},
                                                       {DNNL_ARG_DST, dst},
                                                       {DNNL_ARG_MEAN, l.mean},
@@ -325,6 +360,7 @@ struct Net {
           break;
         }
       }
+      p.arena.keep_only(cur);
     }
     (void)ch;
     add(dnnl::reorder(cur, p.out), {{DNNL_ARG_FROM, cur}, {DNNL_ARG_TO, p.out}});
