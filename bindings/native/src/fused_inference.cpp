@@ -98,7 +98,13 @@ struct Conv {
   memory weights(const memory::desc &want, dnnl::stream &s) {
     for (auto &m : packed)
       if (m.get_desc() == want) return m;
-    memory from = packed.empty() ? plain : packed.front();
+    memory from = plain;
+    if (!from) {
+      // Back to oihw first: oneDNN reorders between two packed formats only for some pairs (not into Winograd's,
+      // for one), from the plain format into every one.
+      from = memory({wdims, dt::f32, tag::oihw}, cpu_engine());
+      dnnl::reorder(packed.front(), from).execute(s, packed.front(), from);
+    }
     memory to(want, cpu_engine());
     dnnl::reorder(from, to).execute(s, from, to);
     s.wait();
