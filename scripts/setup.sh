@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need on Debian, if it is missing: libtorch with headers (CPU), the Gloo
 # headers (libtorch-dev lacks them; the shim's distributed unit needs them for c10d's ProcessGroupGloo), OpenBLAS
-# (replaces the slow reference BLAS libtorch would otherwise use), Fashion-MNIST (real data for tests and the
+# (replaces the slow reference BLAS libtorch would otherwise use), oneDNN's headers (the shim's fused inference
+# network; libtorch links the same libdnnl), Fashion-MNIST (real data for tests and the
 # demo run), a C++ toolchain, Maven, and fonts for the PNG pictures the CLI draws. Then checks that a JDK 25 is
 # there (scripts/env.sh). Idempotent: does nothing when everything is present.
 #
@@ -13,7 +14,7 @@ set -euo pipefail
 exec 1>&2
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libgloo-dev libopenblas0-pthread dataset-fashion-mnist g++ make maven fontconfig
+packages=(libtorch-dev libdnnl-dev libgloo-dev libopenblas0-pthread dataset-fashion-mnist g++ make maven fontconfig
           fonts-dejavu-core libfreetype6)
 missing=()
 for p in "${packages[@]}"; do

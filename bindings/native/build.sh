@@ -185,7 +185,27 @@ if [ -e "$lib_dir/libtorch_cuda.so" ]; then
 fi
 ldflags+=("-ltorch" "-ltorch_cpu" "-lc10")
 
-echo "torchshim: libtorch $version ($kind), lib $lib_dir, cuda=$cuda, -std=$cxx_std${abi_flag:+, $abi_flag}$cuda_note"
+# oneDNN's own headers (Debian's libdnnl-dev) enable the fused inference network (fused_inference.cpp); without
+# them its entry points exist and fail saying why. Detected by header and library together, so that a libtorch
+# that bundles oneDNN statically (pip's) still builds.
+dnnl_note=", no oneDNN headers (fused inference disabled; apt-get install libdnnl-dev)"
+dnnl_inc="$(header_dir dnnl.hpp "${DNNL_ROOT:-/nonexistent}/include" /usr/include /usr/local/include)"
+if [ -n "$dnnl_inc" ]; then
+  dnnl_lib=""
+  for d in "${DNNL_ROOT:-/nonexistent}/lib" "/usr/lib/$multiarch" /usr/local/lib "$lib_dir"; do
+    if [ -e "$d/libdnnl.so" ]; then dnnl_lib="$(cd "$d" && pwd)"; break; fi
+  done
+  if [ -n "$dnnl_lib" ]; then
+    cppflags+=("-DTS_HAVE_DNNL")
+    [ "$dnnl_inc" = /usr/include ] || cppflags+=("-isystem" "$dnnl_inc")
+    ldflags+=("-L$dnnl_lib" "-ldnnl")
+    dnnl_note=", oneDNN $dnnl_inc/dnnl.hpp"
+  else
+    dnnl_note=", dnnl.hpp at $dnnl_inc but no libdnnl.so (fused inference disabled)"
+  fi
+fi
+
+echo "torchshim: libtorch $version ($kind), lib $lib_dir, cuda=$cuda, -std=$cxx_std${abi_flag:+, $abi_flag}$cuda_note$dnnl_note"
 
 # ---- build ----------------------------------------------------------------------------------------
 flags_file="$out/build-flags.txt"

@@ -1,5 +1,6 @@
 /*
- * Images per second of the InferenceEncoder's two paths (module and packed) on one encoder, measured alternately in
+ * Images per second of the InferenceEncoder's paths (module, unfused and packed, whose r1 is the fused oneDNN
+ * network) on one encoder, measured alternately in
  * one process: the ratios stay fair on a machine that others load, where EmbedBench's separate forks see different
  * loads. The complement to `amdim bench EmbedBench`, not a replacement.
  *
@@ -8,7 +9,7 @@
  *        [ndf n_rkhs n_depth [rounds [threads]]]          # default: 128 1024 3 (CIFAR default), 5 rounds, 2 threads
  *
  * For each batch (1, 32, 256) it prints the best of `rounds` timings per path (each timing covers at least 64
- * images) and their ratio (above 1: packed faster).
+ * images) and the ratios to the module (above 1: faster than the module).
  */
 import org.amdim.model.encoder.Encoder;
 import org.amdim.model.encoder.EncoderConfig;
@@ -29,21 +30,42 @@ public class EmbedPaths {
         EncoderConfig config = new EncoderConfig(32, ndf, rkhs, depth, false);
         try (Encoder encoder = Encoder.create(config)) {
             encoder.eval();
-            try (InferenceEncoder module = InferenceEncoder.of(encoder, InferenceEncoder.Path.MODULE);
-                    InferenceEncoder packed = InferenceEncoder.of(encoder, InferenceEncoder.Path.PACKED)) {
+            InferenceEncoder.Path[] paths = {InferenceEncoder.Path.MODULE, InferenceEncoder.Path.UNFUSED,
+                InferenceEncoder.Path.PACKED};
+            InferenceEncoder[] on = new InferenceEncoder[paths.length];
+            try {
+                for (int i = 0; i < paths.length; i++) {
+                    on[i] = InferenceEncoder.of(encoder, paths[i]);
+                }
                 for (int batch : new int[] {1, 32, 256}) {
                     try (Tensor x = Tensor.randn(batch, 3, 32, 32)) {
                         int reps = Math.max(1, 64 / batch);
-                        seconds(module, x, 2);
-                        seconds(packed, x, 2);
-                        double m = Double.MAX_VALUE;
-                        double p = Double.MAX_VALUE;
-                        for (int i = 0; i < rounds; i++) {
-                            m = Math.min(m, seconds(module, x, reps));
-                            p = Math.min(p, seconds(packed, x, reps));
+                        double[] best = new double[paths.length];
+                        for (int i = 0; i < paths.length; i++) {
+                            seconds(on[i], x, 2);
+                            best[i] = Double.MAX_VALUE;
                         }
-                        System.out.printf("%s threads %d batch %3d: module %8.1f img/s, packed %8.1f img/s, packed/module"
-                                + " %.2f%n", config, threads, batch, batch / m, batch / p, m / p);
+                        for (int r = 0; r < rounds; r++) {
+                            for (int i = 0; i < paths.length; i++) {
+                                best[i] = Math.min(best[i], seconds(on[i], x, reps));
+                            }
+                        }
+                        StringBuilder line = new StringBuilder(String.format("%s threads %d batch %3d:", config,
+                                threads, batch));
+                        for (int i = 0; i < paths.length; i++) {
+                            line.append(String.format(" %s %8.1f img/s", paths[i].cliName(), batch / best[i]));
+                        }
+                        for (int i = 1; i < paths.length; i++) {
+                            line.append(String.format(", %s/module %.2f", paths[i].cliName(), best[0] / best[i]));
+                        }
+                        line.append(String.format(", packed/unfused %.2f", best[1] / best[2]));
+                        System.out.println(line);
+                    }
+                }
+            } finally {
+                for (InferenceEncoder e : on) {
+                    if (e != null) {
+                        e.close();
                     }
                 }
             }

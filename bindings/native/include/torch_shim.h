@@ -31,6 +31,8 @@ extern "C" {
 typedef struct ts_tensor_s *ts_tensor;
 /* A c10d process group (see the "distributed" section); free it with ts_pg_destroy. */
 typedef struct ts_pg_s *ts_pg;
+/* A fused CPU inference network (see the "fused inference" section); free it with ts_fused_net_destroy. */
+typedef struct ts_fused_net_s *ts_fused_net;
 
 /* dtype codes (equal to at::ScalarType) */
 #define TS_DTYPE_UINT8 0
@@ -347,6 +349,38 @@ ts_tensor ts_mkldnn_pack_conv2d_weight(ts_tensor weight, const int64_t *stride, 
  * strided bias; stride, padding, dilation as ts_conv2d. The output is in mkldnn layout. Inference only: it records
  * no gradient. A strided x or weight is refused (each would cost a reorder per call). */
 ts_tensor ts_mkldnn_conv2d(ts_tensor x, ts_tensor packed_weight, ts_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
+
+/* ---- fused inference (CPU, oneDNN directly) ------------------------------------------------- */
+
+/* A small inference network run on oneDNN's own primitives, with ReLU and residual additions fused into the
+ * convolutions (libtorch 1.13 exposes no fused convolutions). It is described layer by layer on a (C, H, W) input;
+ * every layer copies its tensors (float32 CPU, any strides), so the caller may free them at once. Weights are
+ * reordered once into the format each convolution picks; primitives and activations are made on the first run for
+ * a batch size and input layout and cached (the last 2), so a run allocates only its output. One run at a time
+ * per network (the caller serialises); networks are independent. Needs a shim built with oneDNN's headers
+ * (libdnnl-dev): otherwise ts_fused_inference_available is false and the other functions fail saying so. */
+bool ts_fused_inference_available(void);
+/* An empty network for inputs (B, channels, height, width); NULL on failure. */
+ts_fused_net ts_fused_net_create(int64_t channels, int64_t height, int64_t width);
+/* Appends a convolution: weight (out, C, k, k), nullable bias (out), square stride, zero padding, then ReLU when
+ * relu is true. */
+int ts_fused_net_add_conv(ts_fused_net net, ts_tensor weight, ts_tensor bias, int64_t stride, int64_t padding, bool relu);
+/* Appends a residual unit y = conv2(relu(conv1(x))) + shortcut(x): conv1 weight1 (out, C, kernel, kernel) with
+ * the given stride, no padding; conv2 weight2 (out, out, 1, 1); nullable biases; the shortcut is the kernel x
+ * kernel, stride average pool of x with out - C zero channels appended (out >= C; the identity for a 1x1 window,
+ * stride 1 and out == C). The addition is fused into conv2. */
+int ts_fused_net_add_residual(ts_fused_net net, ts_tensor weight1, ts_tensor bias1, int64_t kernel, int64_t stride, ts_tensor weight2, ts_tensor bias2);
+/* Appends an evaluation-mode batch norm over the current channels: (x - mean) / sqrt(var + eps) * weight + bias. */
+int ts_fused_net_add_batch_norm(ts_fused_net net, ts_tensor mean, ts_tensor var, ts_tensor weight, ts_tensor bias, double eps);
+/* Runs the network on x (B, C, H, W) float32 CPU, contiguous or channels-last (other strides are copied first);
+ * returns a new contiguous (B, C', H', W') float32 tensor. Records no gradient. */
+ts_tensor ts_fused_net_run(ts_fused_net net, ts_tensor x);
+/* How many (batch size, input layout) plans the network holds now (at most 2); -1 on failure. */
+int64_t ts_fused_net_plan_count(ts_fused_net net);
+/* Frees the network and everything it owns; NULL is ignored. */
+int ts_fused_net_destroy(ts_fused_net net);
+/* Number of networks alive in this process (for leak tests). */
+int64_t ts_fused_live_nets(void);
 
 /* ---- shape and indexing ---------------------------------------------------------------------- */
 

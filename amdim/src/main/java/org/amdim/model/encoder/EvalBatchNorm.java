@@ -7,6 +7,7 @@ import org.amdim.nn.layers.Conv2d;
 import org.amdim.tensor.Autograd;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Functional;
+import org.amdim.tensor.FusedNet;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
@@ -71,15 +72,31 @@ final class EvalBatchNorm implements AutoCloseable {
      * convolution must zero-pad (or not pad).
      */
     FrozenConv foldInto(Conv2d conv, boolean strided) {
-        try (var scope = TensorScope.open(); var noGrad = Autograd.noGrad()) {
+        try (var scope = TensorScope.open()) {
+            Tensor[] folded = fold(conv);
+            return FrozenConv.zeroPadded(conv, folded[0], folded[1], strided);
+        }
+    }
+
+    /**
+     * The folded weight and bias of {@link #foldInto} as float32 tensors {weight, bias} of the current scope (for
+     * the fused network, which packs them itself).
+     */
+    Tensor[] fold(Conv2d conv) {
+        try (var noGrad = Autograd.noGrad()) {
             long out = conv.weight().size(0);
             Tensor scale = weight.to(DType.FLOAT64).div(var.to(DType.FLOAT64).add(eps).sqrt());
             Tensor w = conv.weight().detach().to(DType.FLOAT64).mul(scale.reshape(out, 1, 1, 1)).to(DType.FLOAT32);
             Tensor c = conv.bias() == null ? Tensor.zeros(DType.FLOAT64, mean.device(), out)
                     : conv.bias().detach().to(DType.FLOAT64);
             Tensor shift = c.sub(mean.to(DType.FLOAT64)).mul(scale).add(bias.to(DType.FLOAT64)).to(DType.FLOAT32);
-            return FrozenConv.zeroPadded(conv, w, shift, strided);
+            return new Tensor[] {w, shift};
         }
+    }
+
+    /** Appends this batch norm, unfolded, to a fused network ({@code builder} copies the tensors when it builds). */
+    void addTo(FusedNet.Builder builder) {
+        builder.batchNorm(mean, var, weight, bias, eps);
     }
 
     /** Frees the copies. */

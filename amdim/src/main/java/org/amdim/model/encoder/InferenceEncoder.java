@@ -24,16 +24,20 @@ import org.amdim.tensor.Torch;
  * }
  * }</pre>
  *
- * <p><b>Two paths.</b> {@link Path#PACKED} (the default on the CPU) copies the encoder's weights and batch-norm
- * statistics once, reorders every convolution weight into oneDNN's blocked format, folds each batch norm that
- * directly follows a convolution into it (the residual units' {@code bn1} and the heads' {@code bn_hid}, with use_bn;
- * the middle and final batch norms and the heads' {@code bn_out} run as they are), and computes on activations in
- * oneDNN's own layout from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), so no
- * convolution converts layouts. One exception: a single image through a small encoder (at most 2 million
- * parameters, e.g. the CLI's small and tiny presets) runs on strided channels-last
- * activations with the same frozen, folded weights, because there oneDNN's fixed cost per op (tens of
- * microseconds) outweighs what it saves (measurements: {@code docs/performance.md}). {@link Path#MODULE} runs the
- * encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks oneDNN.
+ * <p><b>Paths.</b> {@link Path#PACKED} (the default on the CPU) copies the encoder's weights and batch-norm
+ * statistics once and folds each batch norm that directly follows a convolution into it (the residual units'
+ * {@code bn1} and the heads' {@code bn_hid}, with use_bn; the middle and final batch norms and the heads'
+ * {@code bn_out} run as they are). r1 alone ({@link #encodeGlobal}) runs on a fused oneDNN network ({@link FusedR1}:
+ * oneDNN's primitives called directly, each ReLU and residual addition fused into its convolution) when the shim
+ * was built with oneDNN's headers. Every other pass, and r1 without the fused network ({@link Path#UNFUSED}),
+ * reorders every convolution weight into oneDNN's blocked format and computes on activations in oneDNN's own layout
+ * from the first convolution to the last ({@link org.amdim.tensor.Layout#MKLDNN}), through libtorch's ops. One
+ * exception: without the fused network (or for r5 and r7), a single image through a small encoder (at most 2 million
+ * parameters, e.g. the CLI's small and tiny presets) runs on strided channels-last activations with the same
+ * frozen, folded weights, because there the unfused route's fixed cost per op (tens of microseconds) outweighs what
+ * it saves (measurements: {@code docs/performance.md}).
+ * {@link Path#MODULE} runs the encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks
+ * oneDNN.
  *
  * <p><b>A snapshot.</b> On the packed path the instance computes with the weights and running statistics the
  * encoder had when {@link #of} was called; later changes to the encoder (training steps, {@code loadStateDict},
@@ -49,27 +53,33 @@ import org.amdim.tensor.Torch;
 public final class InferenceEncoder implements AutoCloseable {
     /** How an {@link InferenceEncoder} computes. */
     public enum Path {
-        /** Packed oneDNN weights on mkldnn-layout activations, batch norms folded: CPU only. */
+        /**
+         * Packed oneDNN weights, batch norms folded: r1 on the fused oneDNN network where the shim has it, every
+         * other pass on mkldnn-layout activations through libtorch's ops. CPU only.
+         */
         PACKED,
+        /** As {@link #PACKED} without the fused network (libtorch's ops only): for comparisons. CPU only. */
+        UNFUSED,
         /** The encoder module itself, in evaluation mode: any device. */
         MODULE;
 
-        /** The name a command line or a benchmark parameter uses: {@code packed} or {@code module}. */
+        /** The name a command line or a benchmark parameter uses: {@code packed}, {@code unfused} or {@code module}. */
         public String cliName() {
             return name().toLowerCase(Locale.ROOT);
         }
 
         /**
-         * The path named {@code packed} or {@code module} (any case).
+         * The path named {@code packed}, {@code unfused} or {@code module} (any case).
          *
          * @throws IllegalArgumentException for another name
          */
         public static Path parse(String name) {
             return switch (name.trim().toLowerCase(Locale.ROOT)) {
                 case "packed" -> PACKED;
+                case "unfused" -> UNFUSED;
                 case "module" -> MODULE;
                 default -> throw new IllegalArgumentException("unknown inference path '" + name
-                        + "' (expected packed or module)");
+                        + "' (expected packed, unfused or module)");
             };
         }
     }
@@ -89,7 +99,9 @@ public final class InferenceEncoder implements AutoCloseable {
         /** mkldnn-layout activations. */
         ONEDNN,
         /** Strided channels-last activations (needs an encoder that keeps the route). */
-        STRIDED
+        STRIDED,
+        /** The fused oneDNN network (r1 only; needs {@link FusedR1#available()}). */
+        FUSED
     }
 
     private final EncoderConfig config;
@@ -102,13 +114,15 @@ public final class InferenceEncoder implements AutoCloseable {
     private final FrozenHead head7;
     /** Whether the packed path keeps the strided route. */
     private final boolean strided;
+    /** The r1 path as one fused oneDNN network, or null (module path, or a shim without oneDNN's headers). */
+    private final FusedR1 fused;
     private final int index5;
     private final int index7;
     private final ReentrantLock lock = new ReentrantLock();
     private boolean closed;
 
     private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<FrozenLayer> layers,
-            FrozenHead head5, FrozenHead head7, boolean strided) {
+            FrozenHead head5, FrozenHead head7, boolean strided, FusedR1 fused) {
         EncoderLayout layout = EncoderLayout.of(config);
         this.config = config;
         this.path = path;
@@ -117,6 +131,7 @@ public final class InferenceEncoder implements AutoCloseable {
         this.head5 = head5;
         this.head7 = head7;
         this.strided = strided;
+        this.fused = fused;
         this.index5 = layout.layerFor(5);
         this.index7 = layout.layerFor(7);
     }
@@ -137,8 +152,8 @@ public final class InferenceEncoder implements AutoCloseable {
     /**
      * An inference encoder on the given path.
      *
-     * @throws IllegalArgumentException for {@link Path#PACKED} with an encoder that is not on the CPU, or a
-     *     libtorch without oneDNN
+     * @throws IllegalArgumentException for {@link Path#PACKED} or {@link Path#UNFUSED} with an encoder that is not
+     *     on the CPU, or a libtorch without oneDNN
      */
     public static InferenceEncoder of(Encoder encoder, Path path) {
         return of(encoder, path, encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS);
@@ -149,7 +164,7 @@ public final class InferenceEncoder implements AutoCloseable {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(path, "path");
         if (path == Path.MODULE) {
-            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false);
+            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false, null);
         }
         Device device = deviceOf(encoder);
         if (device.isCuda()) {
@@ -161,17 +176,26 @@ public final class InferenceEncoder implements AutoCloseable {
         }
         List<FrozenLayer> layers = new ArrayList<>();
         FrozenHead head5 = null;
+        FrozenHead head7 = null;
+        FusedR1 fused = null;
         try (var noGrad = Autograd.noGrad()) {
             for (int i = 0; i < encoder.layout().layers().size(); i++) {
                 layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
             }
             head5 = FrozenHead.of(encoder.head5(), keepStrided);
-            FrozenHead head7 = FrozenHead.of(encoder.head7(), keepStrided);
-            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided);
+            head7 = FrozenHead.of(encoder.head7(), keepStrided);
+            if (path == Path.PACKED && FusedR1.available()) {
+                fused = FusedR1.of(encoder);
+            }
+            return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided,
+                    fused);
         } catch (RuntimeException e) {
             layers.forEach(FrozenLayer::close);
             if (head5 != null) {
                 head5.close();
+            }
+            if (head7 != null) {
+                head7.close();
             }
             throw e;
         }
@@ -201,7 +225,12 @@ public final class InferenceEncoder implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
      */
     public Tensor encodeGlobal(Tensor x) {
-        return pass(x, false, Route.AUTO).r1();
+        return encodeGlobal(x, Route.AUTO);
+    }
+
+    /** {@link #encodeGlobal(Tensor)} on a given route of the packed path (for tests and benchmarks). */
+    Tensor encodeGlobal(Tensor x, Route route) {
+        return pass(x, false, route).r1();
     }
 
     /** What one pass made: r1, and r5 and r7 when the heads ran (null otherwise). */
@@ -245,17 +274,32 @@ public final class InferenceEncoder implements AutoCloseable {
                 Features f = module.encode(x);
                 return new Outputs(f.r1(), f.r5(), f.r7());
             }
+            if (!heads && fusedFor(route, x.size(0))) {
+                return new Outputs(fused.apply(x), null, null);
+            }
+            if (route == Route.FUSED) {
+                throw new IllegalStateException(fused == null ? "this inference encoder has no fused network (the"
+                        + " shim was built without oneDNN's headers)" : "the fused network computes r1 only");
+            }
             return packedPass(x, heads, onOneDnn(route, x.size(0)));
         } finally {
             lock.unlock();
         }
     }
 
+    /** Whether an r1 pass of {@code batch} images on {@code route} runs on the fused network. */
+    @SuppressWarnings("unused") // batch: every batch size takes it today (see the comment)
+    private boolean fusedFor(Route route, long batch) {
+        // Also a single image through a small encoder: the fused network ran it 1.7x as fast as the strided route
+        // (CLI small preset, 2 loaded cores), unlike the unfused oneDNN route.
+        return fused != null && (route == Route.FUSED || route == Route.AUTO);
+    }
+
     /** Whether a pass of {@code batch} images on {@code route} runs on mkldnn-layout activations. */
     private boolean onOneDnn(Route route, long batch) {
         return switch (route) {
             case AUTO -> !strided || batch > 1;
-            case ONEDNN -> true;
+            case ONEDNN, FUSED -> true;
             case STRIDED -> {
                 if (!strided) {
                     throw new IllegalStateException("this inference encoder keeps no strided route");
@@ -317,6 +361,9 @@ public final class InferenceEncoder implements AutoCloseable {
                 if (head5 != null) {
                     head5.close();
                     head7.close();
+                }
+                if (fused != null) {
+                    fused.close();
                 }
             }
         } finally {

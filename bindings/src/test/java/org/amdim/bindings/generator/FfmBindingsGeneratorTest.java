@@ -395,7 +395,7 @@ class FfmBindingsGeneratorTest {
         assertTrue(Files.isRegularFile(header), () -> "no header at " + header.toAbsolutePath());
 
         HeaderModel model = FfmBindingsGenerator.parse(Files.readString(header), "torch_shim.h");
-        assertEquals(List.of("ts_tensor", "ts_pg"), model.typedefs().stream().map(OpaqueTypedef::name).toList());
+        assertEquals(List.of("ts_tensor", "ts_pg", "ts_fused_net"), model.typedefs().stream().map(OpaqueTypedef::name).toList());
         assertTrue(model.functions().size() > 100, "the shim declares well over a hundred functions");
         Map<String, CFunction> functions = byName(model);
         assertEquals(14, functions.get("ts_adam_step").params().size());

@@ -1,10 +1,14 @@
 package org.amdim.tools.bench;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.TimeUnit;
 
 import org.amdim.model.encoder.Encoder;
 import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.model.encoder.InferenceEncoder;
+import org.amdim.nn.io.NamedTensors;
+import org.amdim.nn.io.TensorFiles;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.Torch;
@@ -23,10 +27,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Embedding inference: r1 of a batch of N(0, 1) images with the encoder in evaluation mode, as the embedding API
- * computes it, on the {@link InferenceEncoder}'s two paths: {@code module} (the encoder module itself, channels-last,
- * as before) and {@code packed} (prepacked oneDNN weights on mkldnn-layout activations, folded batch norms). Presets
+ * computes it, on the {@link InferenceEncoder}'s paths: {@code module} (the encoder module itself, channels-last,
+ * as before), {@code packed} (the fused oneDNN network, folded batch norms) and, on request, {@code unfused}
+ * (prepacked oneDNN weights on mkldnn-layout activations through libtorch's ops). Presets
  * {@code cifar10} (ndf 128, n_rkhs 1024, n_depth 3) and {@code small} (32, 256, 2); batches 1, 32 and 256. The
- * encoder has AMDIM's initialisation (zero conv2 weights change no op's cost). Milliseconds per batch; the summary
+ * encoder has AMDIM's initialisation (zero conv2 weights change no op's cost), or the weights of a safetensors file
+ * ({@code -p weights=FILE}, as scripts/bench/embed_vs_ort.sh passes). Milliseconds per batch; the summary
  * adds images per second.
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -48,9 +54,16 @@ public class EmbedBench {
     @Param({"cifar10", "small"})
     public String preset;
 
-    /** {@code module} or {@code packed} ({@link InferenceEncoder.Path}). */
+    /** {@code module}, {@code packed} or {@code unfused} ({@link InferenceEncoder.Path}). */
     @Param({"module", "packed"})
     public String path;
+
+    /**
+     * A safetensors file of the encoder's state dict, loaded strictly (every key, no other) over the initialisation;
+     * empty: the initialisation.
+     */
+    @Param("")
+    public String weights;
 
     private Encoder encoder;
     private InferenceEncoder inference;
@@ -67,6 +80,17 @@ public class EmbedBench {
     void setup(EncoderConfig config, int images, InferenceEncoder.Path on) {
         Torch.manualSeed(0);
         encoder = Encoder.create(config);
+        if (weights != null && !weights.isEmpty()) {
+            try (NamedTensors state = TensorFiles.load(java.nio.file.Path.of(weights))) {
+                encoder.loadStateDict(state.tensors(), true);
+            } catch (IOException e) {
+                encoder.close();
+                throw new UncheckedIOException("cannot read the weights " + weights, e);
+            } catch (RuntimeException e) {
+                encoder.close();
+                throw e;
+            }
+        }
         encoder.eval();
         inference = InferenceEncoder.of(encoder, on);
         x = Tensor.randn(images, 3, config.inputSize(), config.inputSize());

@@ -4,19 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 import org.amdim.data.augment.AugmentationPreset;
+import org.amdim.model.encoder.Encoder;
 import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.model.encoder.InferenceEncoder;
 import org.amdim.tensor.CpuKernelAssumptions;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 import org.amdim.tensor.NoLeaks;
+import org.amdim.tensor.Torch;
+import org.amdim.nn.io.TensorFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The model-scale benchmarks' bodies on small sizes, called directly (no JMH): they do their work, free every
@@ -79,8 +88,8 @@ class ModelBenchSmokeTest {
 
     @Test
     void embedBenchRunsBothPathsToTheSameR1() {
-        double[] first = new double[2];
         InferenceEncoder.Path[] paths = InferenceEncoder.Path.values();
+        double[] first = new double[paths.length];
         for (int i = 0; i < paths.length; i++) {
             EmbedBench b = new EmbedBench();
             b.setup(SMALL, 3, paths[i]);
@@ -93,9 +102,40 @@ class ModelBenchSmokeTest {
                 b.tearDown();
             }
         }
-        // The same seed, so the same encoder and images: the two paths agree to float32 rounding (the final batch
-        // norm has unit running variance here, so r1 is of order 1).
-        assertEquals(first[0], first[1], 1e-5 * Math.max(1, Math.abs(first[0])));
+        // The same seed, so the same encoder and images: the paths agree to float32 rounding (the final batch norm
+        // has unit running variance here, so r1 is of order 1).
+        for (int i = 1; i < paths.length; i++) {
+            assertEquals(first[0], first[i], 1e-5 * Math.max(1, Math.abs(first[0])), paths[i].cliName());
+        }
+    }
+
+    /** {@code -p weights=FILE} loads the file's state dict over the initialisation, strictly. */
+    @Test
+    void embedBenchLoadsWeights(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("encoder.safetensors");
+        Path partial = dir.resolve("partial.safetensors");
+        Torch.manualSeed(5); // another seed than the benchmark's: other weights
+        try (Encoder other = Encoder.create(SMALL); var scope = TensorScope.open()) {
+            Map<String, Tensor> state = new HashMap<>(other.stateDict());
+            TensorFiles.save(file, state, Map.of());
+            state.remove(state.keySet().iterator().next());
+            TensorFiles.save(partial, state, Map.of());
+        }
+        double[] r1 = new double[2];
+        for (int i = 0; i < 2; i++) {
+            EmbedBench b = new EmbedBench();
+            b.weights = i == 0 ? "" : file.toString();
+            b.setup(SMALL, 3, InferenceEncoder.Path.MODULE);
+            try {
+                r1[i] = b.r1();
+            } finally {
+                b.tearDown();
+            }
+        }
+        assertTrue(r1[1] != r1[0], "the weights were loaded: " + Arrays.toString(r1));
+        EmbedBench strict = new EmbedBench();
+        strict.weights = partial.toString();
+        assertThrows(IllegalArgumentException.class, () -> strict.setup(SMALL, 3, InferenceEncoder.Path.MODULE));
     }
 
     @Test
