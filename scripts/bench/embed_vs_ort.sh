@@ -77,6 +77,7 @@ done
 AMDIM_JAR=tools/target/amdim.jar
 ORT_JAR=scripts/bench/ort/target/ort-bench.jar
 mkdir -p "$OUT/models" "$OUT/logs"
+OUT=$(realpath "$OUT")  # absolute, so that it stays right inside subshells that change directory
 RESULTS="$OUT/results.txt"
 : > "$RESULTS"
 
@@ -107,7 +108,7 @@ fi
 for p in $PRESETS; do
   echo "== exporting $p"
   (cd scripts/bench && "$PYTHON" export_onnx.py --amdim-src "$AMDIM_SRC" --preset "$p" \
-      --out-dir "$ROOT/$OUT/models") 2> "$OUT/logs/export-$p.err"
+      --out-dir "$OUT/models") 2> "$OUT/logs/export-$p.err"
 done
 
 # --- the sides --------------------------------------------------------------------------------------------------
@@ -128,7 +129,7 @@ run_pytorch() {  # round preset batch
   local check=() layouts=nchw,channels_last
   [ "$1" = 1 ] && check=(--check)
   [ $(( $1 % 2 )) = 0 ] && layouts=channels_last,nchw
-  (cd scripts/bench && "$PYTHON" pytorch_eval.py --amdim-src "$AMDIM_SRC" --weights "$ROOT/$OUT/models/$2.safetensors" \
+  (cd scripts/bench && "$PYTHON" pytorch_eval.py --amdim-src "$AMDIM_SRC" --weights "$OUT/models/$2.safetensors" \
       --batches "$3" --layouts "$layouts" --threads "$THREADS" --warmup-time "$WARMUP_TIME" \
       --min-time "$MIN_TIME" "${check[@]}") > "$OUT/logs/pytorch-$2-$3-r$1.log" 2>&1 \
       || { cat "$OUT/logs/pytorch-$2-$3-r$1.log" >&2; return 1; }
@@ -137,9 +138,9 @@ run_pytorch() {  # round preset batch
 }
 
 run_ours() {  # round preset batch path
-  local log="$OUT/logs/ours-$4-$2-$3-r$1.log" json="$ROOT/$OUT/logs/ours-$4-$2-$3-r$1.json"
-  local weights="$ROOT/$OUT/models/$2.safetensors" cmd=$OURS_CMD check=""
-  [ "$1" = 1 ] && check="--check $ROOT/$OUT/models/$2.check.properties"
+  local log="$OUT/logs/ours-$4-$2-$3-r$1.log" json="$OUT/logs/ours-$4-$2-$3-r$1.json"
+  local weights="$OUT/models/$2.safetensors" cmd=$OURS_CMD check=""
+  [ "$1" = 1 ] && check="--check $OUT/models/$2.check.properties"
   rm -f "$json"
   cmd=${cmd//\{preset\}/$2}; cmd=${cmd//\{batch\}/$3}; cmd=${cmd//\{path\}/$4}; cmd=${cmd//\{check\}/$check}
   cmd=${cmd//\{weights\}/$weights}; cmd=${cmd//\{threads\}/$THREADS}; cmd=${cmd//\{json\}/$json}
