@@ -22,6 +22,10 @@
 #   --threads N         intra-op threads of every side [2]
 #   --min-time S        timed seconds per run of ONNX Runtime and PyTorch (ours: JMH --quick, 3 x 1 s) [2]
 #   --ort-no-spin       ONNX Runtime threads sleep when idle (its default is to spin)
+#   --ours-spin N       our OpenMP threads spin N rounds before sleeping (GOMP_SPINCOUNT=N; with
+#                       OMP_WAIT_POLICY=PASSIVE they sleep at once): the counterpart of ONNX Runtime's default
+#                       spinning, which decides single-image latency. Compare like with like: --ours-spin with
+#                       ORT's default, or neither with --ort-no-spin
 #   --out DIR           models, logs, results.txt and table.md [target/embed-vs-ort]
 #   --build-main        build the main project first (else only when tools/target/amdim.jar is missing)
 #
@@ -50,6 +54,7 @@ THREADS=2
 MIN_TIME=2
 WARMUP_TIME=1
 ORT_SPIN=""
+OURS_SPIN=""
 OUT=target/embed-vs-ort
 BUILD_MAIN=0
 
@@ -65,6 +70,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift 2 ;;
     --min-time) MIN_TIME=$2; shift 2 ;;
     --ort-no-spin) ORT_SPIN="--no-spin"; shift ;;
+    --ours-spin) OURS_SPIN=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --build-main) BUILD_MAIN=1; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -144,6 +150,7 @@ run_ours() {  # round preset batch path
   rm -f "$json"
   cmd=${cmd//\{preset\}/$2}; cmd=${cmd//\{batch\}/$3}; cmd=${cmd//\{path\}/$4}; cmd=${cmd//\{check\}/$check}
   cmd=${cmd//\{weights\}/$weights}; cmd=${cmd//\{threads\}/$THREADS}; cmd=${cmd//\{json\}/$json}
+  if [ -n "$OURS_SPIN" ]; then cmd="GOMP_SPINCOUNT=$OURS_SPIN $cmd"; fi
   bash -c "$cmd" > "$log" 2>&1 || { tail -40 "$log" >&2; return 1; }
   grep '^CHECK' "$log" || true
   if [ -f "$json" ]; then
@@ -173,6 +180,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 
 echo
-echo "== embedding r1, images/s, $THREADS threads, OMP_WAIT_POLICY=PASSIVE, $(( $(date +%s) - start )) s of runs"
+echo "== embedding r1, images/s, $THREADS threads, OMP_WAIT_POLICY=PASSIVE, ours spin ${OURS_SPIN:-0}, ORT ${ORT_SPIN:-spinning}, $(( $(date +%s) - start )) s of runs"
 "$PYTHON" scripts/bench/embed_results.py table "$RESULTS" | tee "$OUT/table.md"
 echo "(results: $RESULTS, logs: $OUT/logs)"
