@@ -19,6 +19,9 @@
 #include <ATen/ops/empty.h>
 #include <dnnl.hpp>
 
+#include <dlfcn.h>
+#include <strings.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -38,6 +41,53 @@ std::atomic<int64_t> live_nets{0};
 // How many (batch size, input layout) plans a network keeps: alternating between two batch sizes (a training
 // loop's batch and its last partial batch) costs no rebuilds.
 constexpr size_t kPlanCacheSize = 2;
+
+// Below this much work per run (multiply-adds x 2), a run uses one thread when OpenMP's idle threads sleep at
+// once (OMP_WAIT_POLICY=PASSIVE without GOMP_SPINCOUNT, as scripts/env.sh sets for shared machines). Each of the
+// run's ~30 primitives is its own parallel region, and waking a sleeping thread for each cost about 3.4 ms per run
+// of the CIFAR encoder (2-core AMD EPYC: one image 11.4 ms on one thread, 9.1 ms on two); two threads only pay off
+// when half the single-thread time exceeds that, above about 2 x 74 GFLOP/s x 3.4 ms = 500 MFLOP. Measured on
+// the small preset's single image (45 MFLOP): 0.50 ms on one thread, 1.6 ms on two sleeping ones, 0.30 ms on two
+// spinning ones. Half the crossover keeps a wrong guess cheap.
+constexpr double kSingleThreadFlops = 256e6;
+
+// Whether OpenMP's idle threads sleep at once: libgomp's OMP_WAIT_POLICY=PASSIVE with no GOMP_SPINCOUNT.
+bool threads_sleep_at_once() {
+  static const bool sleep = [] {
+    const char *policy = std::getenv("OMP_WAIT_POLICY");
+    const char *spin = std::getenv("GOMP_SPINCOUNT");
+    return policy != nullptr && strcasecmp(policy, "passive") == 0 && (spin == nullptr || *spin == '\0');
+  }();
+  return sleep;
+}
+
+// Sets this thread's OpenMP thread count to 1 for its lifetime, and back after, when `single`. oneDNN sizes its
+// kernels' parallelism when a primitive is created, so a plan must be built and run under the same setting.
+// Looked up at run time (libtorch brings the OpenMP runtime; a pip build bundles it under another file name), and
+// a no-op where it is not found.
+class SingleThreadScope {
+ public:
+  explicit SingleThreadScope(bool single) {
+    using set_fn = void (*)(int);
+    using get_fn = int (*)();
+    static const auto set = reinterpret_cast<set_fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    static const auto get = reinterpret_cast<get_fn>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+    if (single && set != nullptr && get != nullptr && get() > 1) {
+      set_ = set;
+      previous_ = get();
+      set(1);
+    }
+  }
+  ~SingleThreadScope() {
+    if (set_ != nullptr) set_(previous_);
+  }
+  SingleThreadScope(const SingleThreadScope &) = delete;
+  SingleThreadScope &operator=(const SingleThreadScope &) = delete;
+
+ private:
+  void (*set_)(int) = nullptr;
+  int previous_ = 0;
+};
 
 dnnl::engine &cpu_engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -202,6 +252,7 @@ struct Net {
   int64_t c0, h0, w0;  // input
   int64_t c, h, w;     // after the layers added so far
   std::vector<Layer> layers;
+  double flops_per_image = 0;  // of the convolutions: 2 x multiply-adds
   std::list<Plan> plans;  // most recently used first
   dnnl::stream stream{cpu_engine()};
 
@@ -218,6 +269,7 @@ struct Net {
     l.relu = relu;
     int64_t oh = l.c1->out_size(h), ow = l.c1->out_size(w);
     check_size(oh, ow);
+    flops_per_image += 2.0 * l.c1->out() * c * l.c1->k() * l.c1->k() * oh * ow;
     c = l.c1->out(), h = oh, w = ow;
     layers.push_back(std::move(l));
   }
@@ -235,6 +287,7 @@ struct Net {
     l.pool_k = k, l.pool_s = stride, l.in = c;
     int64_t oh = l.c1->out_size(h), ow = l.c1->out_size(w);
     check_size(oh, ow);
+    flops_per_image += 2.0 * oh * ow * l.c1->out() * (c * k * k + l.c2->out());
     c = l.c2->out(), h = oh, w = ow;
     layers.push_back(std::move(l));
   }
@@ -384,13 +437,15 @@ struct Net {
                std::to_string(w0) + ") with B >= 1, got " + c10::str(x.sizes()));
     bool nhwc = !x.is_contiguous() && x.is_contiguous(at::MemoryFormat::ChannelsLast);
     at::Tensor in = nhwc || x.is_contiguous() ? x : x.contiguous();
+    // OpenMP's thread count is per calling thread: take libtorch's setting once per thread, as its own ops do
+    // (at::init_num_threads on every run would also rebuild libtorch's pthreadpool, its threads included).
+    at::internal::lazy_init_num_threads();
+    // A small run on one thread (see kSingleThreadFlops); the same for the plan's build and every run of it.
+    SingleThreadScope threads(threads_sleep_at_once() && flops_per_image * x.size(0) < kSingleThreadFlops);
     Plan &p = plan(x.size(0), nhwc);
     at::Tensor out = at::empty({x.size(0), c, h, w}, in.options());
     p.in.set_data_handle(in.data_ptr());
     p.out.set_data_handle(out.data_ptr());
-    // OpenMP's thread count is per calling thread: take libtorch's setting once per thread, as its own ops do
-    // (at::init_num_threads on every run would also rebuild libtorch's pthreadpool, its threads included).
-    at::internal::lazy_init_num_threads();
     for (Step &s : p.steps) {
       if (s.zero) {
         std::memset(s.zero.get_data_handle(), 0, s.zero.get_desc().get_size());
