@@ -111,12 +111,23 @@ memory copy_in(const at::Tensor &src, const memory::dims &dims, tag t, const cha
   return m;
 }
 
-// The activations' format for `channels`: oneDNN's 16-channel blocks where they fit. Left to the primitives
+// The activations' format for `channels`: oneDNN's channel blocks of the width its kernels use on this CPU (16
+// floats with AVX-512, 8 below, as in libtorch's mkldnn tensors) where they fit. Left to the primitives
 // (format_tag::any), oneDNN 2.6 picks channels-last with its brgemm kernels on AVX-512, which measured slower here
-// than the blocked format's jit kernels (the format libtorch's mkldnn tensors use).
+// than the blocked format's jit kernels. A block width the kernels do not have falls back to oneDNN's reference
+// convolution: 16-channel blocks under an AVX2 cap made the encoder tests 50x slower.
 tag activation_tag(int64_t channels) {
   static const bool any = std::getenv("TS_FUSED_ANY_FORMAT") != nullptr;
-  return !any && channels % 16 == 0 ? tag::aBcd16b : tag::any;
+  static const int64_t block = [] {
+    auto isa = dnnl::get_effective_cpu_isa();
+    return isa == dnnl::cpu_isa::avx512_core || isa == dnnl::cpu_isa::avx512_core_vnni ||
+                   isa == dnnl::cpu_isa::avx512_core_bf16 || isa == dnnl::cpu_isa::avx512_core_amx ||
+                   isa == dnnl::cpu_isa::avx512_mic || isa == dnnl::cpu_isa::avx512_mic_4ops
+               ? 16
+               : 8;
+  }();
+  if (any || channels % block != 0) return tag::any;
+  return block == 16 ? tag::aBcd16b : tag::aBcd8b;
 }
 
 // A convolution (zero padding, square kernel and stride) with its weights in every format a plan asked for.
