@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <list>
@@ -88,6 +89,16 @@ class SingleThreadScope {
   void (*set_)(int) = nullptr;
   int previous_ = 0;
 };
+
+// Every primitive of a plan takes its scratchpad from the plan (scratchpad_mode::user). In oneDNN's default
+// (library) mode a primitive keeps the scratchpad of the thread that created it, which is freed when that thread
+// ends: a plan built on one thread and run on another after the first had exited read freed memory (a SIGSEGV in
+// libdnnl under the SSE4.1 cap, whose kernels use scratchpads, when an ImageEmbedder served a thread pool).
+dnnl::primitive_attr plan_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
 
 dnnl::engine &cpu_engine() {
   static dnnl::engine e(dnnl::engine::kind::cpu, 0);
@@ -179,7 +190,7 @@ struct Conv {
     memory::desc src_md(src, dt::f32, activation_tag(wdims[1])), dst_md(dst, dt::f32, activation_tag(out())),
         w_md(wdims, dt::f32, tag::any);
     memory::dims strides{stride, stride}, pads{pad, pad};
-    dnnl::primitive_attr attr;
+    dnnl::primitive_attr attr = plan_attr();
     attr.set_post_ops(ops);
     if (bias) {
       dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
@@ -251,6 +262,7 @@ struct Plan {
   memory in, out;  // user buffers: their data handles are set per run
   std::vector<Step> steps;
   Arena arena;
+  memory scratchpad;  // shared by the steps that need one: they run one after another
 };
 
 dnnl::post_ops relu_ops(bool relu) {
@@ -334,21 +346,31 @@ struct Net {
     p.in = memory({{batch, c0, h0, w0}, dt::f32, nhwc ? tag::nhwc : tag::nchw}, cpu_engine(), DNNL_MEMORY_NONE);
     p.out = memory({{batch, c, h, w}, dt::f32, tag::nchw}, cpu_engine(), DNNL_MEMORY_NONE);
     auto &steps = p.steps;
-    auto add = [&](dnnl::primitive prim, std::unordered_map<int, memory> args) {
+    size_t scratch_bytes = 0;
+    std::vector<size_t> needs_scratch;  // indices of the steps that take the scratchpad
+    auto add = [&](dnnl::primitive prim, std::unordered_map<int, memory> args, const memory::desc &scratch) {
+      if (scratch.get_size() > 0) {
+        scratch_bytes = std::max(scratch_bytes, scratch.get_size());
+        needs_scratch.push_back(steps.size());
+      }
       steps.push_back(Step{std::move(prim), std::move(args), memory()});
+    };
+    auto add_reorder = [&](const memory &from, const memory &to) {
+      dnnl::reorder::primitive_desc rpd(from, to, plan_attr());
+      add(dnnl::reorder(rpd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, rpd.scratchpad_desc());
     };
     auto add_conv = [&](Conv &conv, const dnnl::convolution_forward::primitive_desc &pd, const memory &src,
                         const memory &dst) {
       std::unordered_map<int, memory> args{
           {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, conv.weights(pd.weights_desc(), stream)}, {DNNL_ARG_DST, dst}};
       if (conv.bias) args[DNNL_ARG_BIAS] = conv.bias;
-      add(dnnl::convolution_forward(pd), std::move(args));
+      add(dnnl::convolution_forward(pd), std::move(args), pd.scratchpad_desc());
     };
     // `m` in the format `want`: itself, or a reorder into a new memory.
     auto ensure = [&](const memory &m, const memory::desc &want) {
       if (m.get_desc() == want) return m;
       memory to = p.arena.take(want);
-      add(dnnl::reorder(m, to), {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, to}});
+      add_reorder(m, to);
       return to;
     };
     memory cur = p.in;
@@ -386,13 +408,13 @@ struct Net {
               dnnl::pooling_forward::desc d(dnnl::prop_kind::forward_inference,
                                             dnnl::algorithm::pooling_avg_exclude_padding, cur.get_desc(), pmd,
                                             {l.pool_s, l.pool_s}, {l.pool_k, l.pool_k}, {0, 0}, {0, 0});
-              dnnl::pooling_forward::primitive_desc ppd(d, cpu_engine());
+              dnnl::pooling_forward::primitive_desc ppd(d, plan_attr(), cpu_engine());
               if (out == l.in && ppd.dst_desc() == pd2.dst_desc()) {
                 pooled = dst;  // pool straight into the destination
               } else {
                 pooled = p.arena.take(ppd.dst_desc());
               }
-              add(dnnl::pooling_forward(ppd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, pooled}});
+              add(dnnl::pooling_forward(ppd), {{DNNL_ARG_SRC, cur}, {DNNL_ARG_DST, pooled}}, ppd.scratchpad_desc());
             }
             if (pooled != dst) {
               memory target = dst;
@@ -402,7 +424,7 @@ struct Net {
                 target = memory(dst.get_desc().submemory_desc({batch, l.in, oh, ow}, {0, 0, 0, 0}), cpu_engine(),
                                 dst.get_data_handle());
               }
-              add(dnnl::reorder(pooled, target), {{DNNL_ARG_FROM, pooled}, {DNNL_ARG_TO, target}});
+              add_reorder(pooled, target);
             }
           }
           memory src1 = ensure(cur, pd1.src_desc());
@@ -418,14 +440,15 @@ struct Net {
           auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                        dnnl::normalization_flags::use_shift;
           dnnl::batch_normalization_forward::desc d(dnnl::prop_kind::forward_inference, cur.get_desc(), l.eps, flags);
-          dnnl::batch_normalization_forward::primitive_desc pd(d, cpu_engine());
+          dnnl::batch_normalization_forward::primitive_desc pd(d, plan_attr(), cpu_engine());
           memory dst = owned ? cur : p.arena.take(pd.dst_desc());  // in place on the plan's own
           add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, cur},
                                                       {DNNL_ARG_DST, dst},
                                                       {DNNL_ARG_MEAN, l.mean},
                                                       {DNNL_ARG_VARIANCE, l.var},
                                                       {DNNL_ARG_SCALE, l.scale},
-                                                      {DNNL_ARG_SHIFT, l.shift}});
+                                                      {DNNL_ARG_SHIFT, l.shift}},
+              pd.scratchpad_desc());
           cur = dst, owned = true;
           break;
         }
@@ -433,7 +456,11 @@ struct Net {
       p.arena.keep_only(cur);
     }
     (void)ch;
-    add(dnnl::reorder(cur, p.out), {{DNNL_ARG_FROM, cur}, {DNNL_ARG_TO, p.out}});
+    add_reorder(cur, p.out);
+    if (scratch_bytes > 0) {
+      p.scratchpad = memory({{static_cast<int64_t>(scratch_bytes)}, dt::u8, tag::x}, cpu_engine());
+      for (size_t i : needs_scratch) steps[i].args[DNNL_ARG_SCRATCHPAD] = p.scratchpad;
+    }
     return p;
   }
 
