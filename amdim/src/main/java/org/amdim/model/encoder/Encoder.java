@@ -261,6 +261,11 @@ public final class Encoder extends Module {
     }
 
     private void checkInput(Tensor x) {
+        checkImages(config, x);
+    }
+
+    /** Refuses anything but images (B, 3, S, S) for the configuration's S (also for {@link InferenceEncoder}). */
+    static void checkImages(EncoderConfig config, Tensor x) {
         long[] s = x.shape();
         int size = config.inputSize();
         if (s.length != 4 || s[1] != EncoderLayout.IMAGE_CHANNELS || s[2] != size || s[3] != size) {

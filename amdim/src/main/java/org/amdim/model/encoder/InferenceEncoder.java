@@ -1,7 +1,6 @@
 package org.amdim.model.encoder;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -342,12 +341,7 @@ public final class InferenceEncoder implements AutoCloseable {
     }
 
     private void checkInput(Tensor x) {
-        long[] s = x.shape();
-        int size = config.inputSize();
-        if (s.length != 4 || s[1] != EncoderLayout.IMAGE_CHANNELS || s[2] != size || s[3] != size) {
-            throw new IllegalArgumentException("the " + size + "x" + size + " encoder expects images (B, 3, " + size
-                    + ", " + size + "), got " + Arrays.toString(s));
-        }
+        Encoder.checkImages(config, x);
     }
 
     /** Frees the copies (the module path's encoder stays its owner's). Waits for a pass in progress; idempotent. */
