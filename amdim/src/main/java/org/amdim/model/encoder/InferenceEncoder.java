@@ -38,6 +38,9 @@ import org.amdim.tensor.Torch;
  * {@link Path#MODULE} runs the encoder module itself: on CUDA, where oneDNN does not run, and where libtorch lacks
  * oneDNN.
  *
+ * <p>{@link #global} makes an instance for r1 alone, which copies only what r1 needs (with the fused network,
+ * nothing else).
+ *
  * <p><b>A snapshot.</b> On the packed path the instance computes with the weights and running statistics the
  * encoder had when {@link #of} was called; later changes to the encoder (training steps, {@code loadStateDict},
  * closing it) are not seen. Batch norms always use their running statistics, whatever mode the encoder is in. On
@@ -113,6 +116,8 @@ public final class InferenceEncoder implements AutoCloseable {
     private final FrozenHead head7;
     /** Whether the packed path keeps the strided route. */
     private final boolean strided;
+    /** Whether the instance was made for r1 alone ({@link #global}). */
+    private final boolean r1Only;
     /** The r1 path as one fused oneDNN network, or null (module path, or a shim without oneDNN's headers). */
     private final FusedR1 fused;
     private final int index5;
@@ -121,7 +126,7 @@ public final class InferenceEncoder implements AutoCloseable {
     private boolean closed;
 
     private InferenceEncoder(EncoderConfig config, Path path, Encoder module, List<FrozenLayer> layers,
-            FrozenHead head5, FrozenHead head7, boolean strided, FusedR1 fused) {
+            FrozenHead head5, FrozenHead head7, boolean strided, boolean r1Only, FusedR1 fused) {
         EncoderLayout layout = EncoderLayout.of(config);
         this.config = config;
         this.path = path;
@@ -130,6 +135,7 @@ public final class InferenceEncoder implements AutoCloseable {
         this.head5 = head5;
         this.head7 = head7;
         this.strided = strided;
+        this.r1Only = r1Only;
         this.fused = fused;
         this.index5 = layout.layerFor(5);
         this.index7 = layout.layerFor(7);
@@ -158,12 +164,30 @@ public final class InferenceEncoder implements AutoCloseable {
         return of(encoder, path, encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS);
     }
 
+    /**
+     * An inference encoder for r1 alone ({@link #encodeGlobal}), on the default path: it copies only what r1
+     * needs, which on the CPU with oneDNN's headers is the fused network and nothing else (no packed layers, no
+     * embedding heads), so it holds one copy of the weights where {@link #of(Encoder)} holds up to three.
+     * {@link #encode} throws on it. For passes that want r1 only, such as a classifier's test pass.
+     */
+    public static InferenceEncoder global(Encoder encoder) {
+        return of(encoder, defaultPath(encoder), encoder.parameterCount() <= STRIDED_ROUTE_MAX_PARAMETERS, false);
+    }
+
     /** As {@link #of(Encoder, Path)}, with the strided route kept or not (tests keep it to check both routes). */
     static InferenceEncoder of(Encoder encoder, Path path, boolean keepStrided) {
+        return of(encoder, path, keepStrided, true);
+    }
+
+    /**
+     * The inference encoder of {@code path}; without {@code heads} it computes r1 only and skips the copies the
+     * other passes need (all the packed layers, when the fused network computes r1).
+     */
+    private static InferenceEncoder of(Encoder encoder, Path path, boolean keepStrided, boolean heads) {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(path, "path");
         if (path == Path.MODULE) {
-            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false, null);
+            return new InferenceEncoder(encoder.config(), path, encoder, List.of(), null, null, false, !heads, null);
         }
         Device device = deviceOf(encoder);
         if (device.isCuda()) {
@@ -178,17 +202,24 @@ public final class InferenceEncoder implements AutoCloseable {
         FrozenHead head7 = null;
         FusedR1 fused = null;
         try (var noGrad = Autograd.noGrad()) {
-            for (int i = 0; i < encoder.layout().layers().size(); i++) {
-                layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
-            }
-            head5 = FrozenHead.of(encoder.head5(), keepStrided);
-            head7 = FrozenHead.of(encoder.head7(), keepStrided);
             if (path == Path.PACKED && FusedR1.available()) {
                 fused = FusedR1.of(encoder);
             }
+            if (heads || fused == null) {
+                for (int i = 0; i < encoder.layout().layers().size(); i++) {
+                    layers.add(FrozenLayer.of(encoder.layer(i), keepStrided));
+                }
+            }
+            if (heads) {
+                head5 = FrozenHead.of(encoder.head5(), keepStrided);
+                head7 = FrozenHead.of(encoder.head7(), keepStrided);
+            }
             return new InferenceEncoder(encoder.config(), path, null, List.copyOf(layers), head5, head7, keepStrided,
-                    fused);
+                    !heads, fused);
         } catch (RuntimeException e) {
+            if (fused != null) {
+                fused.close();
+            }
             layers.forEach(FrozenLayer::close);
             if (head5 != null) {
                 head5.close();
@@ -242,7 +273,8 @@ public final class InferenceEncoder implements AutoCloseable {
      * @param x images (B, 3, S, S), float32, on the encoder's device, S = {@link EncoderConfig#inputSize()}
      * @return r1 (B, R, 1, 1), r5 (B, R, 5, 5), r7 (B, R, 7, 7), strided; the caller owns them
      * @throws IllegalArgumentException when {@code x} has the wrong shape
-     * @throws IllegalStateException after {@link #close()}, or on the module path with the encoder in training mode
+     * @throws IllegalStateException after {@link #close()}, on the module path with the encoder in training mode,
+     *     or on an instance made for r1 alone ({@link #global})
      */
     public Features encode(Tensor x) {
         return encode(x, Route.AUTO);
@@ -262,6 +294,10 @@ public final class InferenceEncoder implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("the inference encoder is closed");
             }
+            if (heads && r1Only) {
+                throw new IllegalStateException("this inference encoder computes r1 only (InferenceEncoder.global):"
+                        + " use InferenceEncoder.of for r5 and r7");
+            }
             if (path == Path.MODULE) {
                 if (module.isTraining()) {
                     throw new IllegalStateException("the module path computes with the encoder as it is, and it is"
@@ -279,6 +315,10 @@ public final class InferenceEncoder implements AutoCloseable {
             if (route == Route.FUSED) {
                 throw new IllegalStateException(fused == null ? "this inference encoder has no fused network (the"
                         + " shim was built without oneDNN's headers)" : "the fused network computes r1 only");
+            }
+            if (layers.isEmpty()) {
+                throw new IllegalStateException("this inference encoder keeps only the fused network"
+                        + " (InferenceEncoder.global)");
             }
             return packedPass(x, heads, onOneDnn(route, x.size(0)));
         } finally {
@@ -354,6 +394,8 @@ public final class InferenceEncoder implements AutoCloseable {
                 layers.forEach(FrozenLayer::close);
                 if (head5 != null) {
                     head5.close();
+                }
+                if (head7 != null) {
                     head7.close();
                 }
                 if (fused != null) {

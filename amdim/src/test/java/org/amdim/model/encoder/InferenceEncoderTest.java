@@ -166,6 +166,27 @@ class InferenceEncoderTest {
     }
 
     @Test
+    void theGlobalInstanceComputesR1AloneAsTheFullOneDoes() {
+        Torch.manualSeed(21);
+        EncoderConfig config = new EncoderConfig(32, 8, 32, 2, true);
+        try (Encoder encoder = Encoder.create(config); var scope = TensorScope.open()) {
+            randomise(encoder);
+            encoder.eval();
+            Tensor x = Tensor.randn(3, 3, 32, 32);
+            try (InferenceEncoder full = InferenceEncoder.of(encoder);
+                    InferenceEncoder global = InferenceEncoder.global(encoder)) {
+                assertEquals(full.path(), global.path());
+                // The same copies of the same weights through the same route (the fused network where the shim
+                // has one): the same bits.
+                assertArrayEquals(full.encodeGlobal(x).toFloatArray(), global.encodeGlobal(x).toFloatArray());
+                assertSameAsModule("r1", global.encodeGlobal(x), encoder.encodeGlobal(x));
+                IllegalStateException heads = assertThrows(IllegalStateException.class, () -> global.encode(x));
+                assertTrue(heads.getMessage().contains("r1 only"), heads.getMessage());
+            }
+        }
+    }
+
+    @Test
     void theModulePathRunsTheEncoderInEvaluationMode() {
         Torch.manualSeed(19);
         EncoderConfig config = new EncoderConfig(32, 8, 32, 1, true);
