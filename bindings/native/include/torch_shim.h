@@ -186,6 +186,9 @@ int ts_cpu_cache_empty(void);
 bool ts_cpu_cache_installed(void);
 /* Writes [live bytes, idle bytes, hits, misses, idle limit] of the cached (>= 1 MiB) blocks into out (5 values). */
 int ts_cpu_cache_stats(int64_t *out);
+/* Caps the number of glibc malloc arenas (mallopt M_ARENA_MAX) for arenas created from now on; writes 1 to
+ * applied when it took effect, 0 where the C library is not glibc (nothing changed). */
+int ts_malloc_arena_max(int arenas, int *applied);
 
 /* ---- lifetime and metadata ------------------------------------------------------------------- */
 

@@ -27,6 +27,7 @@ import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.GradScaler;
 import org.amdim.nn.optim.LrSchedule;
 import org.amdim.tensor.Autocast;
+import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.MemoryFormat;
 import org.amdim.tensor.Tensor;
@@ -313,8 +314,17 @@ public final class Trainer {
      */
     private OnlineEvaluation.Accuracy evaluate(AmdimModel model, ImageDataset test, AugmentationPreset preset,
             int epoch, ProgressReporter progress) throws IOException {
-        OnlineEvaluation.Accuracy accuracy = OnlineEvaluation.run(model, test, preset, config.batchSize(),
-                config.bnWarmupBatches(), config.evalBatches(), config.device());
+        // The test pass allocates other sizes than a training step. The CPU cache would keep the step's idle
+        // blocks through the pass and the pass's through the next epoch, so that the process peaked at both
+        // together; freeing the idle blocks on either side costs the next step one round of page faults.
+        CpuMemoryCache.empty();
+        OnlineEvaluation.Accuracy accuracy;
+        try {
+            accuracy = OnlineEvaluation.run(model, test, preset, config.batchSize(), config.bnWarmupBatches(),
+                    config.evalBatches(), config.device());
+        } finally {
+            CpuMemoryCache.empty();
+        }
         progress.line(String.format(java.util.Locale.ROOT, "epoch %d: test accuracy mlp %.4f, linear %.4f %s",
                 epoch + 1, accuracy.mlp(), accuracy.linear(), accuracy.describeImages()));
         return accuracy;

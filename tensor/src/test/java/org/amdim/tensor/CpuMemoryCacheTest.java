@@ -87,4 +87,13 @@ class CpuMemoryCacheTest {
         CpuMemoryCache.Stats after = CpuMemoryCache.stats();
         assertEquals(before.hits() + before.misses(), after.hits() + after.misses());
     }
+
+    @Test
+    void mallocArenasCanBeCappedOnGlibcAndACapMustBePositive() {
+        // 64 arenas is more than glibc creates on its own below 8 cores, so the test process is left as it was.
+        assertTrue(CpuMemoryCache.limitMallocArenas(64), "Debian's C library is glibc");
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> CpuMemoryCache.limitMallocArenas(0));
+        assertTrue(zero.getMessage().contains("positive"), zero.getMessage());
+    }
 }

@@ -1,5 +1,6 @@
 package org.amdim.tools;
 
+import org.amdim.tensor.CpuMemoryCache;
 import org.amdim.tensor.Device;
 import org.amdim.tensor.Torch;
 
@@ -27,6 +28,20 @@ public final class ComputeOptions {
     /** The device named by {@code --device}. */
     public Device device() {
         return Device.parse(device);
+    }
+
+    /** The glibc malloc arenas a command that runs the model keeps to ({@link #applyMallocArenas()}). */
+    static final int MALLOC_ARENAS = 2;
+
+    /**
+     * Caps glibc's malloc arenas at {@value #MALLOC_ARENAS} ({@link CpuMemoryCache#limitMallocArenas}) unless the
+     * environment sets {@code MALLOC_ARENA_MAX}, which then rules. First thing in a command that runs the model:
+     * the cap only binds arenas created after it.
+     */
+    public void applyMallocArenas() {
+        if (System.getenv("MALLOC_ARENA_MAX") == null) {
+            CpuMemoryCache.limitMallocArenas(MALLOC_ARENAS);
+        }
     }
 
     /** Sets libtorch's intra-op thread count to {@code --threads}. */

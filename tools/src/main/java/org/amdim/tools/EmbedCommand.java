@@ -85,6 +85,7 @@ public final class EmbedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         EmbeddingOutput kind = parseOptions();
+        compute.applyMallocArenas();
         compute.applyThreads();
         compute.applyTf32();
         Device dev = compute.device();

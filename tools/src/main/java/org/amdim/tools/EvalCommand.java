@@ -86,6 +86,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (knn != null) {
             ranges.atLeast("--knn", knn, 1);
         }
+        compute.applyMallocArenas();
         compute.applyThreads();
         compute.applyTf32();
         Device dev = compute.device();

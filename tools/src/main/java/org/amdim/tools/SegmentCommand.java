@@ -93,6 +93,7 @@ public final class SegmentCommand implements Callable<Integer> {
         ranges.atLeast("--count", count, 1).atLeast("--columns", columns, 1).between("--scale", scale, 0, 32, "")
                 .between("--alpha", alpha, 0.0, 1.0);
         Device dev = compute.device();
+        compute.applyMallocArenas();
         compute.applyThreads();
         compute.applyTf32();
         DatasetSpec ds = data.spec();

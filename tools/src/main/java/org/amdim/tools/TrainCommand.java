@@ -152,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (nproc > 0) {
             return LocalLauncher.run(nproc, workerArgs());
         }
+        compute.applyMallocArenas();
         compute.applyTf32();
         DatasetSpec spec = data.spec();
         int nClasses = classes != null ? classes : spec.open(false).numClasses();
