@@ -5,7 +5,7 @@
 ORIGINAL_PYTHON="${ORIGINAL_PYTHON:-/usr/bin/python3}"
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/../.." && pwd)"
-AMDIM_JAR="$REPO_DIR/tools/target/amdim.jar"
+AMDIM_JAR="${AMDIM_JAR:-$REPO_DIR/tools/target/amdim.jar}"  # another build may be named, so that rebuilding does not disturb a run
 source "$REPO_DIR/scripts/kernel-caps.sh"
 
 die() {

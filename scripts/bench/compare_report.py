@@ -5,7 +5,8 @@ Subcommands (standard library only):
 
   original-steps LOG   per-step seconds of an original_train_step.py log, one line, space-separated
   jmh-steps JSON       per-iteration seconds of a single-shot JMH run (TrainStepBench -bm ss), the same way
-  steps TSV            the step table: rows "kernels batch round side seconds..." (side: original | ours)
+  steps TSV            the step table: rows "kernels batch round side peak_rss_kib seconds..." (side: original |
+                       ours; peak_rss_kib 0 when the run did not report it)
   epochs TSV           the epoch table: rows "kernels preset round side wall_s max_rss_kb tree_pss_kb"
 
 In both tables a run counts by its median (steps) or its wall time (epochs); a cell gives the median over the
@@ -81,14 +82,20 @@ def ratio(orig, ours):
 
 def steps_table(path):
     runs = defaultdict(dict)  # (kernels, batch) -> side -> round -> median step
-    for kernels, batch, rnd, side, *secs in read_rows(path, 5):
+    rss = defaultdict(lambda: defaultdict(list))  # (kernels, batch) -> side -> peak RSS in MiB, per reporting run
+    for kernels, batch, rnd, side, rss_kib, *secs in read_rows(path, 6):
         runs[(kernels, int(batch))].setdefault(side, {})[int(rnd)] = statistics.median(map(float, secs))
-    print('| kernels | batch | original, median step [runs] | ours, median step [runs] | original / ours [rounds] |')
-    print('|---|---:|---:|---:|---:|')
+        if int(rss_kib) > 0:
+            rss[(kernels, int(batch))][side].append(int(rss_kib) / 1024)
+    print('| kernels | batch | original, median step [runs] | ours, median step [runs] | original / ours [rounds] '
+          '| peak RSS original / ours |')
+    print('|---|---:|---:|---:|---:|---:|')
     for (kernels, batch), sides in sorted(runs.items()):
         orig, ours = sides.get('original', {}), sides.get('ours', {})
-        print('| {} | {} | {} | {} | {} |'.format(kernels, batch, cell(list(orig.values()), '{:.3f} s'),
-                                                cell(list(ours.values()), '{:.3f} s'), ratio(orig, ours)))
+        mem = rss[(kernels, batch)]
+        print('| {} | {} | {} | {} | {} | {} / {} |'.format(
+            kernels, batch, cell(list(orig.values()), '{:.3f} s'), cell(list(ours.values()), '{:.3f} s'),
+            ratio(orig, ours), cell(mem['original'], '{:.0f} MiB'), cell(mem['ours'], '{:.0f} MiB')))
 
 
 def epochs_table(path):

@@ -24,6 +24,7 @@ Run it with Debian's interpreter so the libtorch matches the Java stack:
 """
 import argparse
 import os
+import resource
 import statistics
 import sys
 import time
@@ -209,6 +210,9 @@ def main():
         return
 
     median = statistics.median(durations)
+    # Linux reports ru_maxrss in KiB: the process's VmHWM, what TrainStepBench prints for its JVM.
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print('peak RSS (VmHWM) of this process {} MiB'.format(peak_mib))
     print('original AMDIM step: batch {} threads {}: median {:.3f} s/step, '
           '{:.2f} img/s (min {:.3f} s, max {:.3f} s)'.format(
               args.batch, torch.get_num_threads(), median,

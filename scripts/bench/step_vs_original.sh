@@ -9,7 +9,8 @@
 # python3-torch) and ours (the JMH TrainStepBench in single-shot mode, one step per iteration). Both use the
 # CIFAR default encoder (ndf 128, n_rkhs 1024, n_depth 3), the same intra-op threads, OMP_WAIT_POLICY=PASSIVE,
 # the same kernel caps (scripts/kernel-caps.sh) and the same number of untimed warm-up steps, then S timed steps.
-# Prints the table of compare_report.py steps: per-run medians, their spread over rounds, original / ours.
+# Prints the table of compare_report.py steps: per-run medians, their spread over rounds, original / ours, and
+# each side's peak RSS (VmHWM of the Python process; of JMH's forked JVM, which holds JMH's harness too).
 # --format is our encoder's memory format (TrainStepBench's format: channels-last or contiguous; training's
 # --memory-format auto picks one of the two by timing). The logs, JMH JSON and the rows (steps.tsv) stay in --logs (default: a new folder under /tmp).
 set -euo pipefail
@@ -47,12 +48,20 @@ mkdir -p "$logs"
 rows="$logs/steps.tsv"
 : > "$rows"
 
+# The peak RSS in KiB that a run's log reports ("peak RSS (VmHWM) of this process|JVM N MiB"), or 0.
+peak_rss_kib() {
+  local mib
+  mib=$(grep -o 'peak RSS (VmHWM) of this [A-Za-z]* [0-9]* MiB' "$1" | tail -1 | awk '{print $(NF-1)}')
+  echo $(( ${mib:-0} * 1024 ))
+}
+
 run_original() {  # kernels batch round
   local log="$logs/original-$1-b$2-r$3.log"
   env "${RUN_ENV[@]}" "$ORIGINAL_PYTHON" "$BENCH_DIR/original_train_step.py" --amdim-src "$amdim_src" \
     --batch "$2" --steps "$steps" --warmup "$warmup" --threads "$threads" > "$log" 2>&1 \
     || { tail -20 "$log" >&2; die "the original's run failed (log: $log)"; }
-  echo "$1 $2 $3 original $("$ORIGINAL_PYTHON" "$BENCH_DIR/compare_report.py" original-steps "$log")" >> "$rows"
+  echo "$1 $2 $3 original $(peak_rss_kib "$log") $("$ORIGINAL_PYTHON" "$BENCH_DIR/compare_report.py" original-steps "$log")" \
+    >> "$rows"
   tail -1 "$log"
 }
 
@@ -66,7 +75,7 @@ run_ours() {  # kernels batch round
     || { tail -20 "$log" >&2; die "our run failed (log: $log)"; }
   local secs
   secs="$("$ORIGINAL_PYTHON" "$BENCH_DIR/compare_report.py" jmh-steps "$json")"
-  echo "$1 $2 $3 ours $secs" >> "$rows"
+  echo "$1 $2 $3 ours $(peak_rss_kib "$log") $secs" >> "$rows"
   echo "this project (JMH, single shot): batch $2: steps $secs s; $(grep -o 'peak RSS.*' "$log" | head -1)"
 }
 
