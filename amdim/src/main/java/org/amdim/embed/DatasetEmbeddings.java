@@ -49,7 +49,7 @@ public record DatasetEmbeddings(Tensor embeddings, Tensor labels) implements Aut
             AugmentationPreset preset, int batchSize, int limit, Device device, IntConsumer progress) {
         Objects.requireNonNull(output, "output");
         model.eval();
-        try (InferenceEncoder encoder = InferenceEncoder.of(model.encoder())) {
+        try (InferenceEncoder encoder = output.inferenceEncoder(model.encoder())) {
             return compute(encoder, model, output, data, preset, batchSize, limit, device, progress);
         }
     }

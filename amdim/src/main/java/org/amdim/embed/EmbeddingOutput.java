@@ -87,6 +87,15 @@ public enum EmbeddingOutput {
     }
 
     /**
+     * An inference encoder of {@code encoder} that computes this output and holds no more than it needs: r1 and the
+     * mixture read r1 alone ({@link InferenceEncoder#global}: on the CPU one copy of the weights, the fused
+     * network's), the pooled maps the whole encoder ({@link InferenceEncoder#of(Encoder)}).
+     */
+    public InferenceEncoder inferenceEncoder(Encoder encoder) {
+        return this == R1 || this == MIXTURE ? InferenceEncoder.global(encoder) : InferenceEncoder.of(encoder);
+    }
+
+    /**
      * Computes this embedding in evaluation mode with an {@link InferenceEncoder} made from the model's encoder
      * (on the CPU its packed path: for the CIFAR default encoder about twice as fast at batch 1, a few per cent at
      * batch 256), and for {@link #MIXTURE} the model's mixture

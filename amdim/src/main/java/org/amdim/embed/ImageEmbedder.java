@@ -44,8 +44,9 @@ import org.amdim.train.ModelCheckpoints;
  * spreads each pass over its intra-op threads, so parallel passes on one device would only contend). For
  * passes that really run in parallel, on several devices, open one instance per device.
  *
- * <p><b>Memory.</b> The instance owns the model's weights until {@link #close()} (on the CPU the encoder's twice
- * over: the module's and the packed copies); every call frees the tensors it made before returning, so native
+ * <p><b>Memory.</b> The instance owns the model's weights until {@link #close()} (on the CPU the encoder's at
+ * least twice over: the module's and the inference copies, one set for r1 and the mixture, more for the pooled
+ * maps; {@link EmbeddingOutput#inferenceEncoder}); every call frees the tensors it made before returning, so native
  * memory stays flat however many images go through. Using an instance after {@code close()} throws {@link
  * IllegalStateException}.
  */
@@ -114,7 +115,7 @@ public final class ImageEmbedder implements AutoCloseable {
         this.preprocessing = new EvalPreprocessing(preset);
         model.to(options.device());
         model.eval();
-        this.encoder = InferenceEncoder.of(model.encoder());
+        this.encoder = options.output().inferenceEncoder(model.encoder());
     }
 
     /**

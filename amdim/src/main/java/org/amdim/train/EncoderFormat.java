@@ -58,8 +58,9 @@ public enum EncoderFormat {
      */
     public static String howAutoDecides(Device device) {
         return device.isCuda() ? "channels-last (not timed)"
-                : "the faster of channels-last and contiguous, from " + (FormatTrial.WARMUP_ROUNDS
-                        + FormatTrial.TIMED_ROUNDS) + " forward+backward passes in each (" + FormatTrial.WARMUP_ROUNDS
+                : "channels-last unless contiguous is at least " + Math.round(FormatTrial.CONTIGUOUS_MARGIN * 100)
+                        + " % faster, from " + (FormatTrial.WARMUP_ROUNDS + FormatTrial.TIMED_ROUNDS)
+                        + " forward+backward passes in each (" + FormatTrial.WARMUP_ROUNDS
                         + " untimed) before the first update";
     }
 

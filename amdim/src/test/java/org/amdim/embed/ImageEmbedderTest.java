@@ -23,6 +23,7 @@ import javax.imageio.ImageIO;
 import org.amdim.data.augment.AugmentationPreset;
 import org.amdim.model.AmdimModel;
 import org.amdim.model.encoder.Features;
+import org.amdim.model.encoder.InferenceEncoder;
 import org.amdim.model.mixture.MixtureConfig;
 import org.amdim.tensor.ChildJvm;
 import org.amdim.tensor.CpuMemoryCache;
@@ -271,6 +272,20 @@ class ImageEmbedderTest {
             Tensor x = Tensor.randn(3, 3, 32, 32);
             Features f = model.encoder().encode(x);
             assertArrayEquals(f.r1().toFloatArray(), model.encoder().encodeGlobal(x).toFloatArray(), 0f);
+        }
+    }
+
+    @Test
+    void eachOutputsInferenceEncoderHoldsWhatTheOutputReads() throws Exception {
+        try (AmdimModel model = ModelCheckpoints.load(cifar); var scope = TensorScope.open()) {
+            model.eval();
+            Tensor x = Tensor.randn(2, 3, 32, 32);
+            try (InferenceEncoder r1 = EmbeddingOutput.R1.inferenceEncoder(model.encoder());
+                    InferenceEncoder pooled = EmbeddingOutput.R5_POOLED.inferenceEncoder(model.encoder())) {
+                assertThrows(IllegalStateException.class, () -> r1.encode(x), "r1 alone: no heads kept");
+                assertArrayEquals(new long[] {2, 32, 5, 5}, pooled.encode(x).r5().shape());
+                assertSameFunction(pooled.encodeGlobal(x).toFloatArray(), r1.encodeGlobal(x).toFloatArray(), "r1");
+            }
         }
     }
 

@@ -128,6 +128,13 @@ class TrainerMemoryFormatTest {
     }
 
     @Test
+    void contiguousMustBeClearlyFasterToBeChosen() {
+        assertFalse(FormatTrial.prefersContiguous(0.181, 0.173), "4 % faster: within the trial's noise");
+        assertFalse(FormatTrial.prefersContiguous(0.100, 0.1001), "slower");
+        assertTrue(FormatTrial.prefersContiguous(0.200, 0.179), "over 10 % faster");
+    }
+
+    @Test
     void theTrialLeavesTheModelAsItFoundIt() {
         TrainConfig c = tiny(Path.of("unused"), 1, EncoderFormat.AUTO);
         try (var model = Trainer.buildModel(c)) {
