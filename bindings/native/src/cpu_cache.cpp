@@ -205,8 +205,8 @@ TS_API int ts_cpu_cache_stats(int64_t *out) {
 
 // Blocks below kMinCached go to malloc. glibc gives each thread that allocates an arena of its own (up to 8 per
 // core), and each arena keeps the blocks freed into it: data-loader threads, libtorch's intra-op threads and the
-// JVM's own threads then hold idle memory apiece. Capping the arenas makes them share (measured in the CLI's
-// tiny training epoch: 35 MiB less peak RSS, no change in time). Only arenas created afterwards are affected.
+// JVM's own threads then hold idle memory apiece. Capping the arenas makes them share (what it saved is measured
+// in CpuMemoryCache.limitMallocArenas's documentation). Only arenas created afterwards are affected.
 TS_API int ts_malloc_arena_max(int arenas, int *applied) {
   return ts::guard_status(__func__, [&] {
     if (arenas <= 0) ts::fail("the number of malloc arenas must be positive, got " + std::to_string(arenas));

@@ -64,9 +64,9 @@ public enum EncoderFormat {
                         + " untimed) before the first update";
     }
 
-    /** The name {@link #parse} reads: {@code auto}, {@code channels-last} or {@code contiguous}. */
+    /** The name {@link #parse} reads: {@code auto}, or the fixed layout's {@link MemoryFormat#cliName()}. */
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return fixed == null ? "auto" : fixed.cliName();
     }
 }

@@ -40,7 +40,7 @@ import org.amdim.tensor.TensorScope;
  * chooses differently, so give the format explicitly where runs must be compared bit for bit.
  *
  * <p>In a data-parallel run every process times its own shard; the run computes row-major only if every process
- * found row-major faster (one collective), so all processes use the same format.
+ * found row-major clearly faster (one collective), so all processes use the same format.
  */
 final class FormatTrial {
     /** Untimed rounds (oneDNN builds its kernels for the shapes, the allocator fills its cache). */
@@ -99,10 +99,12 @@ final class FormatTrial {
                 return new Decision(MemoryFormat.CHANNELS_LAST, "auto: the checkpoint predates the setting, and"
                         + " such runs computed channels-last", Map.of());
             }
-            return new Decision(EncoderFormat.parse(recorded).fixed(), "auto: as the checkpoint recorded", Map.of());
+            // The checkpoint records the layout the run computed in, never auto.
+            return new Decision(MemoryFormat.parse(recorded), "auto: as the checkpoint recorded", Map.of());
         }
         if (config.device().isCuda()) {
-            return new Decision(MemoryFormat.CHANNELS_LAST, "auto: on CUDA " + EncoderFormat.howAutoDecides(config.device()), Map.of());
+            return new Decision(MemoryFormat.CHANNELS_LAST, "auto: on CUDA " + EncoderFormat.howAutoDecides(
+                    config.device()), Map.of());
         }
         Map<MemoryFormat, Double> best = time(config, model);
         double cl = best.get(MemoryFormat.CHANNELS_LAST);
@@ -114,7 +116,7 @@ final class FormatTrial {
         String how = String.format(Locale.ROOT, "auto: a forward+backward pass took %.3f s channels-last, %.3f s"
                 + " contiguous, fastest of %d; contiguous is taken when at least %.0f %% faster", cl, rm,
                 TIMED_ROUNDS, CONTIGUOUS_MARGIN * 100)
-                + (dp != null ? "; every process must find contiguous faster to use it" : "");
+                + (dp != null ? "; every process must find contiguous clearly faster to use it" : "");
         return new Decision(contiguous ? MemoryFormat.CONTIGUOUS : MemoryFormat.CHANNELS_LAST, how, best);
     }
 

@@ -61,8 +61,8 @@ import org.amdim.tensor.Torch;
  * }</pre>
  *
  * <p>Memory format: the encoder computes in {@link TrainConfig#memoryFormat()}; with {@link EncoderFormat#AUTO} a
- * fresh CPU run times a few forward and backward passes in each layout before the optimizer exists and keeps the
- * faster, without changing the run's state ({@link FormatTrial}). The log's first line says which, and the
+ * fresh CPU run times a few forward and backward passes in each layout before the optimizer exists and keeps
+ * channels-last unless contiguous is clearly faster, without changing the run's state ({@link FormatTrial}). The log's first line says which, and the
  * checkpoints record it, so that a resumed auto run keeps it without timing again.
  *
  * <p>Data-parallel: with a {@link DistributedConfig}, each of the processes trains on its own shard with
@@ -355,8 +355,8 @@ public final class Trainer {
     }
 
     /**
-     * Loads the model, optimizer and scaler state of a loaded checkpoint (then closes it) and, on the process that writes the run
-     * directory ({@code metrics} not null), makes the checkpoint the head of the run's lineage.
+     * Loads the model, optimizer and scaler state of a loaded checkpoint (then closes it) and, on the process that
+     * writes the run directory ({@code metrics} not null), makes the checkpoint the head of the run's lineage.
      *
      * @return where the checkpoint stopped
      */

@@ -84,8 +84,9 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--memory-format", converter = MemoryFormatConverter.class,
             description = "The encoder's memory format: auto (on the CPU, time a few passes in each layout before"
-                    + " the first update; channels-last unless contiguous is clearly faster; channels-last on CUDA; a resumed run keeps its"
-                    + " checkpoint's), channels-last or contiguous. Results differ only in float rounding.")
+                    + " the first update; channels-last unless contiguous is clearly faster; channels-last on CUDA;"
+                    + " a resumed run keeps its checkpoint's), channels-last or contiguous. Results differ only in"
+                    + " float rounding.")
     EncoderFormat memoryFormat;
 
     @Option(names = "--seed", description = "Seed of everything random.")
