@@ -190,6 +190,17 @@ int ts_cpu_cache_stats(int64_t *out);
  * applied when it took effect, 0 where the C library is not glibc (nothing changed). */
 int ts_malloc_arena_max(int arenas, int *applied);
 
+/* ---- operator profiler ------------------------------------------------------------------------ */
+
+/* Starts libtorch's operator profiler on the calling thread (with input shapes when record_shapes); one recording
+ * at a time per process. */
+int ts_profiler_start(bool record_shapes);
+/* Stops the recording (on the thread that started it) and writes it as a Chrome trace to trace_path (NULL: discards
+ * it). The profiler is off afterwards even when writing fails. */
+int ts_profiler_stop(const char *trace_path);
+/* Whether a recording is running. */
+bool ts_profiler_recording(void);
+
 /* ---- lifetime and metadata ------------------------------------------------------------------- */
 
 /* Frees a handle (NULL is ignored). The storage is released when its last user goes. */
