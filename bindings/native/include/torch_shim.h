@@ -190,6 +190,15 @@ int ts_cpu_cache_stats(int64_t *out);
  * applied when it took effect, 0 where the C library is not glibc (nothing changed). */
 int ts_malloc_arena_max(int arenas, int *applied);
 
+/* ---- AMDIM's NCE terms ------------------------------------------------------------------------ */
+
+/* The NCE log-softmax terms of one direction of AMDIM's global-to-local objective and its score regulariser, as
+ * one autograd operator (CPU, float32/float64). scores is the (G, B, B, L) product of sources and targets before
+ * scaling; raw = scale * scores, s = tclip * tanh(raw / tclip); nce[g,i,l] = s[g,i,i,l] - log(exp(s[g,i,i,l]) +
+ * sum over b != i and all l' of exp(s[g,i,b,l'])) is written to nce (G, B, L), reg_weight * mean(raw^2) to reg
+ * (a scalar). */
+int ts_nce_terms(ts_tensor scores, double scale, double tclip, double reg_weight, ts_tensor *nce, ts_tensor *reg);
+
 /* ---- operator profiler ------------------------------------------------------------------------ */
 
 /* Starts libtorch's operator profiler on the calling thread (with input shapes when record_shapes); one recording

@@ -232,4 +232,39 @@ public final class Functional {
     public static Tensor oneHot(Tensor labels, long numClasses) {
         return Tensor.wrap(ts_one_hot(labels.handle(), numClasses));
     }
+
+    /**
+     * The NCE log-softmax terms of one direction of AMDIM's global-to-local objective and its score regulariser,
+     * as one operator with its own backward (the composed form makes about 27 passes over the score tensor, this
+     * one 9). With {@code raw = scale·scores} and {@code s = tclip·tanh(raw / tclip)}:
+     * {@code nce[g,i,l] = s[g,i,i,l] − log(exp(s[g,i,i,l]) + Σ_{b≠i, l'} exp(s[g,i,b,l']))} and
+     * {@code regulariser = regWeight·mean(raw²)}. CPU only; not differentiable twice.
+     *
+     * @param scores    (G, B, B, L) float32 or float64 score products, before scaling
+     * @param scale     the factor of the scores ({@code 1/√R} in AMDIM), positive
+     * @param tclip     the soft clip {@code c}, positive
+     * @param regWeight the regulariser's weight
+     * @return the (G, B, L) terms and the scalar regulariser; the caller owns both
+     * @throws org.amdim.bindings.TorchException for other shapes, dtypes or devices, or a non-positive scale or clip
+     */
+    public static NceTerms nceTerms(Tensor scores, double scale, double tclip, double regWeight) {
+        MemorySegment s = ShimCalls.scratch();
+        ShimCalls.check(ts_nce_terms(scores.handle(), scale, tclip, regWeight, s, s.asSlice(8)));
+        return new NceTerms(Tensor.wrap(ShimCalls.pointerAt(s, 0)), Tensor.wrap(ShimCalls.pointerAt(s, 1)));
+    }
+
+    /**
+     * What {@link #nceTerms} returns.
+     *
+     * @param nce         (G, B, L) log-softmax terms
+     * @param regulariser the scalar score regulariser
+     */
+    public record NceTerms(Tensor nce, Tensor regulariser) implements AutoCloseable {
+        /** Closes both tensors. */
+        @Override
+        public void close() {
+            nce.close();
+            regulariser.close();
+        }
+    }
 }

@@ -147,6 +147,46 @@ class MultiScaleNceLossTest {
         }
     }
 
+    /**
+     * The CPU's fused operator against the composed ops (the GPU route) in float32, at a training batch's size and
+     * with scores beyond the clip. Both round differently: the clipped scores (|s| ≤ 10, 2 ulp), a log-sum-exp
+     * over 31·49 negatives summed in another order (about log2(1519) + 2 ≈ 13 roundings relative), the
+     * denominator (log1p against a two-term log-sum-exp). With u = 2^-24 that is under 10·2u + 13u + 4·16u ≈ 6e-6
+     * per term, so 2e-5 has margin and still fails on any wrong term (the terms are about −7 here).
+     */
+    @Test
+    void fusedAndComposedRoutesAgreeWithinFloat32Rounding() {
+        Torch.manualSeed(21);
+        for (boolean grouped : new boolean[] {false, true}) {
+            try (var scope = TensorScope.open()) {
+                Tensor src = (grouped ? Tensor.randn(2, 32, 64) : Tensor.randn(32, 64)).mul(3).requiresGrad(true);
+                Tensor trg = Tensor.randn(32, 64, 7, 7).mul(3).requiresGrad(true);
+                List<Tensor> grads = new ArrayList<>();
+                List<NceScores> both = new ArrayList<>();
+                for (boolean fused : new boolean[] {true, false}) {
+                    NceScores s = NceScores.compute(src, trg, 10.0, fused);
+                    both.add(s);
+                    s.loss().add(s.lgtReg()).backward();
+                    grads.add(src.grad().clone());
+                    grads.add(trg.grad().clone());
+                    src.grad().zero_();
+                    trg.grad().zero_();
+                }
+                try (NceScores fused = both.get(0); NceScores composed = both.get(1)) {
+                    String route = grouped ? " (grouped)" : "";
+                    Close.check("nce terms, fused vs composed" + route, fused.nce(), composed.nce(), 2e-5, 0);
+                    Close.checkScalar("nce lgt_reg, fused vs composed" + route, fused.lgtReg().item(),
+                            composed.lgtReg().item(), 1e-5);
+                    // The gradients are sums of the same shape over ≤ 32·49 terms: held like the reference's.
+                    Close.check("nce d/d sources, fused vs composed" + route, grads.get(0), grads.get(2),
+                            1e-5 * Close.maxAbs(grads.get(2)), 0);
+                    Close.check("nce d/d targets, fused vs composed" + route, grads.get(1), grads.get(3),
+                            1e-5 * Close.maxAbs(grads.get(3)), 0);
+                }
+            }
+        }
+    }
+
     @Test
     void masksBufferIsTheOriginalsOneHotLocationMasks() {
         try (MultiScaleNceLoss nce = new MultiScaleNceLoss(7)) {
