@@ -123,6 +123,7 @@ public final class NativeLibrary {
     private static Path doLoad() {
         Path shim = locateShim();
         checkLibtorchPresent();
+        NativeEnvironment.applyDefaults(); // read by libtorch's dependencies as they load
         SignalHandlers jvmHandlers = SignalHandlers.capture(SignalHandlers.JVM_SIGNALS.keySet());
         try {
             System.load(shim.toString());
