@@ -35,7 +35,14 @@ final class NativeEnvironment {
         return Map.copyOf(m);
     }
 
+    private static volatile java.util.List<String> described = java.util.List.of();
+
     private NativeEnvironment() {
+    }
+
+    /** Each default as {@code NAME=value (amdim's default)} or {@code NAME=value (set by the user)}. */
+    static java.util.List<String> describe() {
+        return described;
     }
 
     /** Sets every default that is not set already; failures only warn (the defaults are tuning, not function). */
@@ -50,8 +57,12 @@ final class NativeEnvironment {
             System.err.println("amdim: cannot set native environment defaults (" + e + ")");
             return;
         }
+        java.util.List<String> lines = new java.util.ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             for (Map.Entry<String, String> d : DEFAULTS.entrySet()) {
+                String user = System.getenv(d.getKey());
+                lines.add(d.getKey() + "=" + (user != null ? user + " (set by the user)" : d.getValue()
+                        + " (amdim's default)"));
                 MemorySegment name = arena.allocateFrom(d.getKey());
                 MemorySegment value = arena.allocateFrom(d.getValue());
                 int rc = (int) setenv.invokeExact(name, value, 0);
@@ -62,5 +73,6 @@ final class NativeEnvironment {
         } catch (Throwable t) {
             System.err.println("amdim: cannot set native environment defaults (" + t + ")");
         }
+        described = java.util.List.copyOf(lines);
     }
 }

@@ -63,6 +63,15 @@ public final class NativeLibrary {
     }
 
     /**
+     * The environment defaults set for libtorch's native dependencies before it loaded, each as
+     * {@code NAME=value (amdim's default)} or, where the user had set the variable, {@code NAME=value (set by the
+     * user)}; empty before the shim is loaded. See {@code NativeEnvironment} for what they do.
+     */
+    public static List<String> nativeEnvironment() {
+        return NativeEnvironment.describe();
+    }
+
+    /**
      * The JVM signal handlers that loading the shim had replaced and that were put back, e.g. {@code [SIGBUS,
      * SIGFPE, SIGILL, SIGSEGV]} with Debian 13's libtorch, whose UCX dependency installs its own; empty when
      * nothing was touched or the shim is not loaded yet. See {@code SignalHandlers} for why.

@@ -2,6 +2,7 @@ package org.amdim.bindings;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -28,6 +29,10 @@ class NativeEnvironmentTest {
                 MemorySegment value = (MemorySegment) getenv.invokeExact(arena.allocateFrom(d.getKey()));
                 assertFalse(value.equals(MemorySegment.NULL), d.getKey() + " is not set");
                 assertEquals(user != null ? user : d.getValue(), NativeLibrary.string(value), d.getKey());
+                String line = d.getKey() + "=" + (user != null ? user + " (set by the user)"
+                        : d.getValue() + " (amdim's default)");
+                assertTrue(NativeLibrary.nativeEnvironment().contains(line), NativeLibrary.nativeEnvironment()
+                        + " lacks " + line);
             }
         }
     }

@@ -57,6 +57,7 @@ public final class InfoCommand implements Callable<Integer> {
         f.put("cpu kernels", CpuKernels.current().describe()
                 + "; caps: ATEN_CPU_CAPABILITY=avx2|default, ONEDNN_MAX_CPU_ISA=AVX2|SSE41");
         f.put("blas", BlasProbe.probe().describe());
+        f.put("native environment", String.join(", ", NativeLibrary.nativeEnvironment()));
         CpuMemoryCache.Stats cache = CpuMemoryCache.stats();
         f.put("cpu memory cache", cache.installed() && cache.idleLimit() > 0
                 ? "on, keeps up to " + (cache.idleLimit() >> 20) + " MiB of freed blocks (-D"
