@@ -5,7 +5,7 @@
 //       PRESET BATCH TRACE [FORMAT [STEPS]]
 //
 // e.g. `small 100 /tmp/small.json`, then `scripts/bench/trace_summary.py /tmp/small.json --steps 3`. PRESET is a
-// BenchPreset name (cifar10, small, tiny, stl10, ...), FORMAT channels-last (default) or contiguous, STEPS the
+// BenchPreset name (cifar10, small, stl10, imagenet), FORMAT channels-last (default) or contiguous, STEPS the
 // profiled steps (3), after 5 unprofiled ones that warm up the allocator cache and the JIT.
 import java.nio.file.Path;
 
