@@ -168,8 +168,10 @@ TS_API int ts_nce_terms(ts_tensor scores, double scale, double tclip, double reg
     if (u.scalar_type() != at::kFloat && u.scalar_type() != at::kDouble)
       ts::fail(std::string("scores must be float32 or float64, got ") + c10::toString(u.scalar_type()));
     if (!u.is_cpu()) ts::fail("the fused NCE terms run on the CPU; got a tensor on " + u.device().str());
-    if (!(tclip > 0) || !std::isfinite(tclip)) ts::fail("tclip must be positive and finite, got " + std::to_string(tclip));
-    if (!(scale > 0) || !std::isfinite(scale)) ts::fail("scale must be positive and finite, got " + std::to_string(scale));
+    if (!(tclip > 0) || !std::isfinite(tclip))
+      ts::fail("tclip must be positive and finite, got " + std::to_string(tclip));
+    if (!(scale > 0) || !std::isfinite(scale))
+      ts::fail("scale must be positive and finite, got " + std::to_string(scale));
     if (!std::isfinite(reg_weight)) ts::fail("reg_weight must be finite, got " + std::to_string(reg_weight));
     auto out = NceTermsFunction::apply(u.contiguous(), scale, tclip, reg_weight);
     ts_tensor n = ts::wrap(out[0]);

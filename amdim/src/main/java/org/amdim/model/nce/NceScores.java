@@ -6,8 +6,8 @@ import java.util.List;
 import org.amdim.model.encoder.Features;
 import org.amdim.tensor.Autocast;
 import org.amdim.tensor.DType;
-import org.amdim.tensor.Functional;
 import org.amdim.tensor.Device;
+import org.amdim.tensor.Functional;
 import org.amdim.tensor.Tensor;
 import org.amdim.tensor.TensorScope;
 
