@@ -24,27 +24,18 @@ def summarise(events):
     for evs in by_thread.values():
         # Parents start no later and last no shorter than their children; ties put the parent first.
         evs.sort(key=lambda e: (float(e["ts"]), -float(e["dur"])))
-        stack = []  # [end, name, children's time]
-        for e in evs:
-            ts, dur = float(e["ts"]), float(e["dur"])
-            while stack and stack[-1][0] <= ts:
-                end, name, child = stack.pop()
-            if stack:
-                stack[-1][2] += dur
-            else:
-                recorded += dur
-            stack.append([ts + dur, e["name"], 0.0])
-            calls[e["name"]] += 1
-            total[e["name"]] += dur
-        # self time: a second pass is simpler than tracking it on pop
-        stack = []
+        stack = []  # (end, name) of the enclosing events
         for e in evs:
             ts, dur = float(e["ts"]), float(e["dur"])
             while stack and stack[-1][0] <= ts:
                 stack.pop()
             if stack:
-                self_time[stack[-1][1]] -= dur
+                self_time[stack[-1][1]] -= dur  # the parent's self time excludes this child
+            else:
+                recorded += dur
             self_time[e["name"]] += dur
+            calls[e["name"]] += 1
+            total[e["name"]] += dur
             stack.append((ts + dur, e["name"]))
     return calls, total, self_time, recorded
 

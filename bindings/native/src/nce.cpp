@@ -26,10 +26,8 @@
 #include <ATen/ops/exp.h>
 #include <ATen/ops/logaddexp.h>
 #include <ATen/ops/scalar_tensor.h>
-#include <ATen/ops/sum.h>
 #include <ATen/ops/tanh.h>
 #include <ATen/ops/tanh_backward.h>
-#include <ATen/ops/square.h>
 #include <c10/core/GradMode.h>
 #include <torch/csrc/autograd/custom_function.h>
 
@@ -48,7 +46,7 @@ constexpr double kMaxShiftByClip = 43.0;
 // Σ x² of a contiguous CPU tensor in double, summed per fixed chunk and then in order: the same result for any
 // number of threads.
 template <class S>
-double sum_of_squares_cpu(const at::Tensor &x) {
+double sum_of_squares_of(const at::Tensor &x) {
   constexpr int64_t kChunk = 1 << 16;
   const S *p = x.data_ptr<S>();
   const int64_t n = x.numel();
@@ -68,8 +66,7 @@ double sum_of_squares_cpu(const at::Tensor &x) {
 }
 
 double sum_of_squares(const at::Tensor &x) {
-  if (!x.is_cpu()) return at::sum(at::square(x), at::kDouble).item<double>();
-  return x.scalar_type() == at::kDouble ? sum_of_squares_cpu<double>(x) : sum_of_squares_cpu<float>(x);
+  return x.scalar_type() == at::kDouble ? sum_of_squares_of<double>(x) : sum_of_squares_of<float>(x);
 }
 
 // The diagonal s[g, i, i, l] of a (G, B, B, L) tensor as a (G, B, L) view.

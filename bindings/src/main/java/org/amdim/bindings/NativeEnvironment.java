@@ -6,7 +6,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -27,21 +28,15 @@ final class NativeEnvironment {
      * accepts) makes them sleep at once; a product then wakes them, which costs microseconds against products of
      * milliseconds.
      */
-    static final Map<String, String> DEFAULTS = defaults();
+    static final Map<String, String> DEFAULTS = Map.of("OPENBLAS_THREAD_TIMEOUT", "4");
 
-    private static Map<String, String> defaults() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("OPENBLAS_THREAD_TIMEOUT", "4");
-        return Map.copyOf(m);
-    }
-
-    private static volatile java.util.List<String> described = java.util.List.of();
+    private static volatile List<String> described = List.of();
 
     private NativeEnvironment() {
     }
 
     /** Each default as {@code NAME=value (amdim's default)} or {@code NAME=value (set by the user)}. */
-    static java.util.List<String> describe() {
+    static List<String> describe() {
         return described;
     }
 
@@ -57,7 +52,7 @@ final class NativeEnvironment {
             System.err.println("amdim: cannot set native environment defaults (" + e + ")");
             return;
         }
-        java.util.List<String> lines = new java.util.ArrayList<>();
+        List<String> lines = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             for (Map.Entry<String, String> d : DEFAULTS.entrySet()) {
                 String user = System.getenv(d.getKey());
@@ -73,6 +68,6 @@ final class NativeEnvironment {
         } catch (Throwable t) {
             System.err.println("amdim: cannot set native environment defaults (" + t + ")");
         }
-        described = java.util.List.copyOf(lines);
+        described = List.copyOf(lines);
     }
 }
