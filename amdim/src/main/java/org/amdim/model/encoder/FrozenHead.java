@@ -6,7 +6,8 @@ import org.amdim.tensor.TensorScope;
 /**
  * An {@link EmbeddingHead} for {@link InferenceEncoder}: {@code bn_out(conv2(relu(conv1'(x))) + shortcut(x))} with
  * frozen convolutions ({@link FrozenConv}), conv1' being conv1 with bn_hid folded in when use_bn is on. bn_out runs
- * on a strided row-major copy, as the module runs it, and the embeddings leave strided.
+ * on a strided row-major copy and the embeddings leave row-major, as the embedders read them. (The module keeps
+ * the encoder's format instead; in evaluation mode bn_out is elementwise, so the values do not depend on it.)
  */
 final class FrozenHead implements AutoCloseable {
     private final FrozenConv conv1;

@@ -133,8 +133,9 @@ class EncoderTest {
             assertTrue(stem.isContiguous(MemoryFormat.CHANNELS_LAST) && !stem.isContiguous());
             Tensor x = Tensor.randn(4, 3, 32, 32);
             Features nhwc = encoder.encode(x);
-            // The embeddings leave row-major (bn_out runs on a row-major copy), whatever the encoder's format.
-            assertTrue(nhwc.r5().isContiguous() && nhwc.r7().isContiguous());
+            // The embeddings leave in the encoder's format: bn_out keeps it.
+            assertTrue(nhwc.r5().isContiguous(MemoryFormat.CHANNELS_LAST) && !nhwc.r5().isContiguous());
+            assertTrue(nhwc.r7().isContiguous(MemoryFormat.CHANNELS_LAST) && !nhwc.r7().isContiguous());
 
             assertEquals(encoder, encoder.to(MemoryFormat.CONTIGUOUS));
             assertEquals(MemoryFormat.CONTIGUOUS, encoder.memoryFormat());
