@@ -327,6 +327,11 @@ ts_tensor ts_linear(ts_tensor x, ts_tensor weight, ts_tensor bias);
 ts_tensor ts_conv2d(ts_tensor x, ts_tensor weight, ts_tensor bias, const int64_t *stride, const int64_t *padding, const int64_t *dilation, int64_t groups);
 /* weight, bias, running_mean, running_var nullable; in training mode the running stats (if given) are updated in place */
 ts_tensor ts_batch_norm(ts_tensor x, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, bool training, double momentum, double eps);
+/* Training-mode batch norm of a 4-D float32/float64 CPU tensor, computed channels-last (the input is made
+ * channels-last if it is not; so is the output) with every channel sum in double, as libtorch's row-major kernels
+ * sum, where its channels-last ones sum in float. weight, bias, running_mean, running_var nullable; the running
+ * stats (if given) are updated in place. Differentiable once with respect to x, weight and bias. */
+ts_tensor ts_batch_norm_nhwc(ts_tensor x, ts_tensor weight, ts_tensor bias, ts_tensor running_mean, ts_tensor running_var, double momentum, double eps);
 /* kernel, stride, padding, dilation: 2 values each; NULL stride means stride = kernel, NULL padding 0, NULL dilation 1 */
 ts_tensor ts_max_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, const int64_t *dilation, bool ceil_mode);
 ts_tensor ts_avg_pool2d(ts_tensor x, const int64_t *kernel, const int64_t *stride, const int64_t *padding, bool ceil_mode, bool count_include_pad);

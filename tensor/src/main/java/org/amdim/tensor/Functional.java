@@ -143,6 +143,27 @@ public final class Functional {
                 ShimCalls.orNull(runningMean), ShimCalls.orNull(runningVar), training, momentum, eps));
     }
 
+    /**
+     * Training-mode batch normalisation of a 4-D float32 or float64 CPU tensor, computed in channels-last layout
+     * (input that is not channels-last is made so, and the output is channels-last) with every per-channel sum in
+     * double. libtorch's own channels-last kernels sum in float, which loses precision when a channel has few
+     * values; its row-major ones sum in double, and this matches them without a copy to row-major and back. Uses the
+     * batch statistics; updates {@code runningMean} and {@code runningVar} in place when given, with the unbiased
+     * variance, as {@link #batchNorm} does. Differentiable once (not with a graph of the gradient).
+     *
+     * @param weight      per-channel scale, or null for 1
+     * @param bias        per-channel shift, or null for 0
+     * @param runningMean running mean to update, or null
+     * @param runningVar  running variance to update, or null
+     * @throws org.amdim.bindings.TorchException for another device, dtype or rank, a single value per channel, or parameters of the
+     *                        wrong size
+     */
+    public static Tensor batchNormChannelsLast(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
+            Tensor bias, double momentum, double eps) {
+        return Tensor.wrap(ts_batch_norm_nhwc(x.handle(), ShimCalls.orNull(weight), ShimCalls.orNull(bias),
+                ShimCalls.orNull(runningMean), ShimCalls.orNull(runningVar), momentum, eps));
+    }
+
     /** Linear map {@code x W^T + b}. */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
         return Tensor.wrap(ts_linear(x.handle(), weight.handle(), ShimCalls.orNull(bias)));

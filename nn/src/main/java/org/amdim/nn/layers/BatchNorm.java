@@ -77,8 +77,11 @@ public abstract class BatchNorm extends Module {
         Tensor rm = trackRunningStats ? buffer("running_mean") : null;
         Tensor rv = trackRunningStats ? buffer("running_var") : null;
         // Evaluation is element-wise with the running statistics, as exact in either layout: no copies there.
-        if (!(useBatchStats && needsRowMajor(x))) {
+        if (!(useBatchStats && needsDoubleSums(x))) {
             return Functional.batchNorm(x, rm, rv, parameter("weight"), parameter("bias"), useBatchStats, m, eps);
+        }
+        if (x.dtype() == DType.FLOAT32 || x.dtype() == DType.FLOAT64) {
+            return Functional.batchNormChannelsLast(x, rm, rv, parameter("weight"), parameter("bias"), m, eps);
         }
         try (var scope = TensorScope.open()) {
             Tensor y = Functional.batchNorm(x.contiguous(), rm, rv, parameter("weight"), parameter("bias"),
@@ -88,19 +91,19 @@ public abstract class BatchNorm extends Module {
     }
 
     /**
-     * Whether {@code x} must be normalised as row-major data: a channels-last CPU tensor. libtorch's channels-last
-     * CPU kernels accumulate the batch statistics and the backward pass's sums in float, its row-major kernels in
-     * double. With few values per channel (a small batch on small maps) the float sums lose the digits a channel's
-     * mean has over its spread: at a batch of 3 an encoder's parameter gradients then drift past 1e-4 of their
-     * float64 values, where the row-major kernels stay near 1e-5 ({@code BatchNormPrecisionTest}). So channels-last
-     * input is copied to row-major, normalised there and handed back channels-last (1×1 maps count as row-major and
-     * pass as they are). The two strided copies cost more than the kernel itself: measured on 2 shared cores, about
-     * 0.7–0.8 s per batch-32 training step of the CIFAR encoder with use_bn on. With use_bn off (the default) the
-     * only live batch norms on maps are the embedding heads' {@code bn_out}, whose input the head already makes
-     * row-major, so nothing is copied here and the default step costs what it did. CUDA kernels
-     * accumulate alike in both layouts and are left alone.
+     * Whether {@code x} needs other kernels than libtorch's for its batch statistics: a channels-last CPU tensor.
+     * libtorch's channels-last CPU kernels accumulate the batch statistics and the backward pass's sums in float,
+     * its row-major kernels in double. With few values per channel (a small batch on small maps) the float sums
+     * lose the digits a channel's mean has over its spread: at a batch of 3 an encoder's parameter gradients then
+     * drift past 1e-4 of their float64 values, where the row-major kernels stay near 1e-5
+     * ({@code BatchNormPrecisionTest}). Such input goes to {@link Functional#batchNormChannelsLast}, which sums in
+     * double where the data lies (float32 and float64; other types are copied to row-major, normalised there and
+     * handed back channels-last). Copying every such input was the previous answer and cost more than the kernel:
+     * about 9 % of the small preset's training step through the embedding heads' {@code bn_out}, and 0.7–0.8 s
+     * of a batch-32 CIFAR step with use_bn on (2 shared cores). 1×1 maps count as row-major and pass as they are;
+     * CUDA kernels accumulate alike in both layouts and are left alone.
      */
-    private static boolean needsRowMajor(Tensor x) {
+    private static boolean needsDoubleSums(Tensor x) {
         return x.dim() == 4 && !x.device().isCuda() && !x.isContiguous() && x.isContiguous(MemoryFormat.CHANNELS_LAST);
     }
 
