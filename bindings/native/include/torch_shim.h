@@ -465,6 +465,10 @@ bool ts_is_grad_enabled(void);
  * decoupled: true for AdamW (p *= 1 - lr*wd), false for L2 (g += wd*p).
  * grads == NULL (the array itself) uses each parameter's own accumulated gradient (.grad); the same in ts_sgd_step. */
 int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled, bool amsgrad);
+/* ts_adam_step (each parameter's own gradient) in one pass over the elements of every float32/float64 contiguous
+ * CPU parameter whose gradient and state match it; others take ts_adam_step's update. Each operation rounds as in
+ * ts_adam_step but multiply-adds are not fused, so results differ from torch.optim's in the last bits. */
+int ts_adam_step_single_pass(const ts_tensor *params, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr, double beta1, double beta2, double eps, double weight_decay, bool decoupled, bool amsgrad);
 /* SGD over n parameters; momentum_buf: n handles (created on first use by the Java side) or NULL when momentum == 0.
  * first_step: true on the first step (the momentum buffer is initialised to the gradient, as PyTorch does). */
 int ts_sgd_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *momentum_buf, int n, double lr, double momentum, double dampening, double weight_decay, bool nesterov, bool first_step);

@@ -4,6 +4,7 @@
 // non-foreach code paths) op for op, so that results match torch.optim bit for bit on the same device.
 #include "shim_internal.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/ops/maximum.h>
 #include <ATen/ops/linalg_vector_norm.h>
 #include <ATen/ops/stack.h>
@@ -87,7 +88,135 @@ void adam(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_
   }
 }
 
+// ---- single-pass Adam ---------------------------------------------------------------------------------------
+//
+// The same update in one pass over each parameter's elements: p, g, m, v (and AMSGrad's maximum) read once and
+// p, m, v (and the maximum) written once, where the composed update above makes about 8 passes and 2 temporaries.
+// Every quantity is rounded to the parameter's type after each operation, in the composed update's order, with
+// the hyper-parameters rounded to that type first as libtorch rounds a Scalar. It is not bit-identical to
+// torch.optim: libtorch's vectorised add_ and addcmul_ fuse their multiply into the add (one rounding where this
+// makes two), and whether their scalar tails do depends on how libtorch was compiled. So it is an option
+// (Adam.Options.singlePass), and torch.optim's exact update stays the default.
+
+template <class S>
+struct AdamConstants {
+  S weight_decay, decay, beta1, one_minus_beta1, beta2, one_minus_beta2, bias_correction2_sqrt, eps, neg_step_size;
+  bool l2, decoupled, amsgrad;
+};
+
+// One span of elements. Compiled vectorised (O3) and, for float, also for AVX2, chosen at load time; nothing is
+// contracted into fused multiply-adds, so each variant gives the same bits.
+#pragma GCC push_options
+#pragma GCC optimize("O3", "fp-contract=off")
+template <class S>
+inline void adam_span_impl(S *p, const S *g, S *m, S *v, S *vmax, int64_t n, const AdamConstants<S> &k) {
+  for (int64_t i = 0; i < n; i++) {
+    S gi = g[i];
+    if (k.l2) gi = gi + k.weight_decay * p[i];          // grad.add(param, alpha=weight_decay)
+    S pi = k.decoupled ? p[i] * k.decay : p[i];        // param.mul_(1 - lr * weight_decay)
+    const S mi = m[i] * k.beta1 + k.one_minus_beta1 * gi;         // exp_avg.mul_(b1).add_(grad, 1 - b1)
+    const S vi = v[i] * k.beta2 + k.one_minus_beta2 * gi * gi;    // exp_avg_sq.mul_(b2).addcmul_(g, g, 1 - b2)
+    m[i] = mi;
+    v[i] = vi;
+    S vm = vi;
+    if (k.amsgrad) {
+      // torch.maximum propagates a NaN from either side
+      vm = (vmax[i] > vi || vmax[i] != vmax[i]) ? vmax[i] : vi;
+      vmax[i] = vm;
+    }
+    const S denom = std::sqrt(vm) / k.bias_correction2_sqrt + k.eps;  // (sqrt(v) / bc2_sqrt).add_(eps)
+    p[i] = pi + k.neg_step_size * mi / denom;                          // param.addcdiv_(m, denom, -step_size)
+  }
+}
+
+__attribute__((target_clones("avx2", "default"))) void adam_span(float *p, const float *g, float *m, float *v,
+                                                                   float *vmax, int64_t n,
+                                                                   const AdamConstants<float> &k) {
+  adam_span_impl(p, g, m, v, vmax, n, k);
+}
+
+void adam_span(double *p, const double *g, double *m, double *v, double *vmax, int64_t n,
+               const AdamConstants<double> &k) {
+  adam_span_impl(p, g, m, v, vmax, n, k);
+}
+#pragma GCC pop_options
+
+// Whether parameter, gradient and state can take the single pass: CPU, float32 or float64 throughout, contiguous,
+// of one size. Anything else takes the composed update.
+bool single_pass_fits(const at::Tensor &p, const at::Tensor &g, const at::Tensor &m, const at::Tensor &v,
+                      const at::Tensor *mx) {
+  const at::ScalarType t = p.scalar_type();
+  if (!p.is_cpu() || (t != at::kFloat && t != at::kDouble)) return false;
+  for (const at::Tensor *x : {&g, &m, &v, mx}) {
+    if (x == nullptr) continue;
+    if (!x->is_cpu() || x->scalar_type() != t || !x->is_contiguous() || x->numel() != p.numel()) return false;
+  }
+  return p.is_contiguous();
+}
+
+template <class S>
+void adam_single_pass(const AdamConfig &c, const at::Tensor &p, const at::Tensor &g, const at::Tensor &m,
+                      const at::Tensor &v, at::Tensor *mx, int64_t step) {
+  const double s = static_cast<double>(step);
+  AdamConstants<S> k;
+  k.weight_decay = static_cast<S>(c.weight_decay);
+  k.decay = static_cast<S>(1 - c.lr * c.weight_decay);
+  k.beta1 = static_cast<S>(c.beta1);
+  k.one_minus_beta1 = static_cast<S>(1 - c.beta1);
+  k.beta2 = static_cast<S>(c.beta2);
+  k.one_minus_beta2 = static_cast<S>(1 - c.beta2);
+  k.bias_correction2_sqrt = static_cast<S>(std::sqrt(1 - std::pow(c.beta2, s)));
+  k.eps = static_cast<S>(c.eps);
+  k.neg_step_size = static_cast<S>(-(c.lr / (1 - std::pow(c.beta1, s))));
+  k.l2 = !c.decoupled && c.weight_decay != 0;
+  k.decoupled = c.decoupled;
+  k.amsgrad = c.amsgrad;
+  S *pp = p.data_ptr<S>();
+  const S *pg = g.data_ptr<S>();
+  S *pm = m.data_ptr<S>();
+  S *pv = v.data_ptr<S>();
+  S *pmx = mx != nullptr ? mx->data_ptr<S>() : nullptr;
+  // Element-wise and independent: any split gives the same bits.
+  at::parallel_for(0, p.numel(), 1 << 15, [&](int64_t begin, int64_t end) {
+    adam_span(pp + begin, pg + begin, pm + begin, pv + begin, pmx == nullptr ? nullptr : pmx + begin, end - begin,
+              k);
+  });
+}
+
 }  // namespace
+
+TS_API int ts_adam_step_single_pass(const ts_tensor *params, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
+                                    const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr,
+                                    double beta1, double beta2, double eps, double weight_decay, bool decoupled,
+                                    bool amsgrad) {
+  return ts::guard_status(__func__, [&] {
+    if (n < 0) ts::fail("n is negative");
+    if (n == 0) return;
+    if (params == nullptr) ts::fail("'params' is null");
+    if (exp_avg == nullptr) ts::fail("'exp_avg' is null");
+    if (exp_avg_sq == nullptr) ts::fail("'exp_avg_sq' is null");
+    if (step == nullptr) ts::fail("'step' is null");
+    if (amsgrad && max_exp_avg_sq == nullptr) ts::fail("'max_exp_avg_sq' is null but amsgrad is true");
+    AdamConfig c{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad};
+    c10::AutoGradMode no_grad(false);
+    for (int i = 0; i < n; i++) {
+      const at::Tensor &p = state(params, i, "params");
+      at::Tensor g = p.grad();
+      if (!g.defined()) continue;
+      if (step[i] < 1) ts::fail("step[" + std::to_string(i) + "] is " + std::to_string(step[i]) + " (must be >= 1)");
+      const at::Tensor &m = state(exp_avg, i, "exp_avg");
+      const at::Tensor &v = state(exp_avg_sq, i, "exp_avg_sq");
+      at::Tensor *mx = amsgrad ? &state(max_exp_avg_sq, i, "max_exp_avg_sq") : nullptr;
+      if (!single_pass_fits(p, g, m, v, mx)) {
+        adam_one(c, p, g, m, v, mx, step[i]);
+      } else if (p.scalar_type() == at::kDouble) {
+        adam_single_pass<double>(c, p, g, m, v, mx, step[i]);
+      } else {
+        adam_single_pass<float>(c, p, g, m, v, mx, step[i]);
+      }
+    }
+  });
+}
 
 TS_API int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg,
                         const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step,

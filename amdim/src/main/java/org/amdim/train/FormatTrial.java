@@ -45,8 +45,14 @@ import org.amdim.tensor.TensorScope;
 final class FormatTrial {
     /** Untimed rounds (oneDNN builds its kernels for the shapes, the allocator fills its cache). */
     static final int WARMUP_ROUNDS = 1;
-    /** Timed rounds; the fastest pass of each format counts. */
-    static final int TIMED_ROUNDS = 2;
+    /**
+     * Timed rounds; the fastest pass of each format counts. Two were too few on a shared machine: a full
+     * small-preset epoch (2-core EPYC, 2026-12-08) timed 0.503 s channels-last against 0.434 s contiguous, took
+     * contiguous, and trained at 191 images/s where channels-last runs of the same epoch train at 240–260 (their
+     * trials: channels-last 12–40 % faster). With four passes each, a burst of load that slows one format's first
+     * passes no longer decides; it costs about 2 s more on small and 10 s on the CIFAR default.
+     */
+    static final int TIMED_ROUNDS = 4;
     /**
      * How much faster contiguous must be for the trial to leave channels-last: channels-last is the run's format
      * unless contiguous's fastest pass is at least this fraction below channels-last's. The trial's passes run

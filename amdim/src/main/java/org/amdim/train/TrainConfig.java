@@ -8,6 +8,7 @@ import java.util.Map;
 import org.amdim.data.DatasetSpec;
 import org.amdim.model.encoder.EncoderConfig;
 import org.amdim.model.mixture.MixtureConfig;
+import org.amdim.nn.optim.Adam;
 import org.amdim.nn.optim.LrSchedule;
 import org.amdim.nn.optim.WarmupMultiStepSchedule;
 import org.amdim.tensor.Device;
@@ -51,12 +52,14 @@ import org.amdim.tensor.Device;
  *                         stops as diverged (0: the first one stops it)
  * @param memoryFormat     the encoder's memory format, or {@link EncoderFormat#AUTO} to measure which is faster
  *                         (the layout a run uses is recorded in its checkpoints, and a resumed run keeps it)
+ * @param adamSinglePass   Adam's single-pass update ({@link Adam.Options#singlePass}) instead of torch.optim's exact
+ *                         one
  */
 public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classes, int batchSize, int epochs,
         long maxSteps, double lr, double beta1, double beta2, double eps, double weightDecay, long warmupSteps,
         int[] milestones, double gamma, double tclip, MixtureConfig mixture, long seed, int threads, int workers,
         Device device, Path output, long checkpointEvery, int evalBatches, int bnWarmupBatches, int logEvery,
-        AmpMode amp, int nonFiniteSkips, EncoderFormat memoryFormat) {
+        AmpMode amp, int nonFiniteSkips, EncoderFormat memoryFormat, boolean adamSinglePass) {
 
     /** {@link #evalBatches()} value for evaluating on every test batch, as the original does at each epoch end. */
     public static final int WHOLE_TEST_SET = -1;
@@ -150,7 +153,13 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         m.put("device", device.toString());
         m.put("amp", amp.toString());
         m.put(MEMORY_FORMAT_KEY, memoryFormat.toString());
+        m.put("adam_single_pass", Boolean.toString(adamSinglePass));
         return m;
+    }
+
+    /** The Adam options of the run: its betas and eps, L2 weight decay, the update {@link #adamSinglePass} asks for. */
+    public Adam.Options adamOptions() {
+        return new Adam.Options(beta1, beta2, eps, false, false, adamSinglePass);
     }
 
     /** A builder starting from this configuration. */
@@ -189,6 +198,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         private int nonFiniteSkips = 0;
         private AmpMode amp = AmpMode.NONE;
         private EncoderFormat memoryFormat = EncoderFormat.AUTO;
+        private boolean adamSinglePass = false;
 
         private Builder() {
         }
@@ -222,6 +232,7 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             nonFiniteSkips = c.nonFiniteSkips();
             amp = c.amp();
             memoryFormat = c.memoryFormat();
+            adamSinglePass = c.adamSinglePass();
         }
 
         /** Sets {@code dataset}. */
@@ -392,11 +403,18 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
             return this;
         }
 
+        /** Sets {@code adamSinglePass}. */
+        public Builder adamSinglePass(boolean value) {
+            adamSinglePass = value;
+            return this;
+        }
+
         /** The configuration. */
         public TrainConfig build() {
             return new TrainConfig(dataset, encoder, classes, batchSize, epochs, maxSteps, lr, beta1, beta2, eps,
                     weightDecay, warmupSteps, milestones, gamma, tclip, mixture, seed, threads, workers, device, output,
-                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp, nonFiniteSkips, memoryFormat);
+                    checkpointEvery, evalBatches, bnWarmupBatches, logEvery, amp, nonFiniteSkips, memoryFormat,
+                    adamSinglePass);
         }
     }
 }

@@ -185,7 +185,7 @@ public final class Trainer {
         MemoryFormat format = prepared.format();
         try (dp; model; CheckpointStore.Checkpoint resumeState = prepared.checkpoint();
                 Adam optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
-                        new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
+                        config.adamOptions());
                 MetricsLog metrics = main ? new MetricsLog(config.output()) : null) {
             ResumePoint resumed = resumeState == null ? null
                     : resume(resumeState, model, optimizer, scaler, store, main ? metrics : null, world, progress);

@@ -33,6 +33,28 @@ public final class FusedOptim {
     public static void adamStep(List<Tensor> params, List<Tensor> expAvg, List<Tensor> expAvgSq,
             List<Tensor> maxExpAvgSq, long[] steps, double lr, double beta1, double beta2, double eps,
             double weightDecay, boolean decoupled, boolean amsgrad) {
+        adam(false, params, expAvg, expAvgSq, maxExpAvgSq, steps, lr, beta1, beta2, eps, weightDecay, decoupled,
+                amsgrad);
+    }
+
+    /**
+     * {@link #adamStep} in one pass over the elements of each float32 or float64 contiguous CPU parameter whose
+     * gradient and state match it (others take {@link #adamStep}'s update): each element's parameter, gradient and
+     * moments are read once and written once, where the exact update makes about eight passes with two
+     * temporaries. The formula and its order of operations are torch.optim's and every operation rounds to the
+     * parameter's type, but libtorch's vectorised {@code add_} and {@code addcmul_} fuse a multiply into their add,
+     * so the two differ in the last bits of a step (a few units in the last place of m, v and the update).
+     */
+    public static void adamStepSinglePass(List<Tensor> params, List<Tensor> expAvg, List<Tensor> expAvgSq,
+            List<Tensor> maxExpAvgSq, long[] steps, double lr, double beta1, double beta2, double eps,
+            double weightDecay, boolean decoupled, boolean amsgrad) {
+        adam(true, params, expAvg, expAvgSq, maxExpAvgSq, steps, lr, beta1, beta2, eps, weightDecay, decoupled,
+                amsgrad);
+    }
+
+    private static void adam(boolean singlePass, List<Tensor> params, List<Tensor> expAvg, List<Tensor> expAvgSq,
+            List<Tensor> maxExpAvgSq, long[] steps, double lr, double beta1, double beta2, double eps,
+            double weightDecay, boolean decoupled, boolean amsgrad) {
         int n = params.size();
         sameSize(params, expAvg, "expAvg");
         sameSize(params, expAvgSq, "expAvgSq");
@@ -49,8 +71,10 @@ public final class FusedOptim {
         MemorySegment v = ShimCalls.handles(s, 2 * n, expAvgSq);
         MemorySegment mx = amsgrad ? ShimCalls.handles(s, 3 * n, maxExpAvgSq) : MemorySegment.NULL;
         MemorySegment st = ShimCalls.longs(s, 4 * n, steps);
-        ShimCalls.check(ts_adam_step(p, MemorySegment.NULL, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay,
-                decoupled, amsgrad));
+        ShimCalls.check(singlePass
+                ? ts_adam_step_single_pass(p, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay, decoupled, amsgrad)
+                : ts_adam_step(p, MemorySegment.NULL, m, v, mx, n, st, lr, beta1, beta2, eps, weightDecay, decoupled,
+                        amsgrad));
     }
 
     /**

@@ -89,6 +89,11 @@ public final class TrainCommand implements Callable<Integer> {
                     + " float rounding.")
     EncoderFormat memoryFormat;
 
+    @Option(names = "--adam-single-pass",
+            description = "Update each parameter in one pass over its elements instead of torch.optim's exact Adam:"
+                    + " the same formula, results differ in the last bits (default: off, torch.optim's update).")
+    boolean adamSinglePass;
+
     @Option(names = "--seed", description = "Seed of everything random.")
     long seed;
 
@@ -161,7 +166,8 @@ public final class TrainCommand implements Callable<Integer> {
         if (rank == 0) {
             System.out.println("training " + config.encoder() + " on " + spec + ", batch " + batch + ", epochs "
                     + config.epochs() + ", milestones " + Arrays.toString(config.milestones())
-                    + (worldSize > 1 ? ", " + worldSize + " processes" : "") + " -> " + output);
+                    + (worldSize > 1 ? ", " + worldSize + " processes" : "")
+                    + (config.adamSinglePass() ? ", single-pass Adam" : "") + " -> " + output);
         }
         DistributedConfig dist = null;
         if (worldSize > 1) {
@@ -244,7 +250,7 @@ public final class TrainCommand implements Callable<Integer> {
                 .mixture(mixtureK > 0 ? MixtureConfig.of(mixtureK, mixtureTau) : MixtureConfig.defaults())
                 .threads(compute.threads).workers(workers).device(compute.device()).seed(seed).output(output)
                 .amp(AmpMode.parse(amp)).memoryFormat(memoryFormat).checkpointEvery(checkpointEvery).evalBatches(evalBatches)
-                .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).build();
+                .logEvery(logEvery).nonFiniteSkips(nonFiniteSkips).adamSinglePass(adamSinglePass).build();
     }
 
     /** Parses {@code --memory-format}; a bad value is a usage error naming the option and the choices. */

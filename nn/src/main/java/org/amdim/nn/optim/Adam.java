@@ -39,9 +39,14 @@ public final class Adam extends Optimizer {
      * @param beta2     decay of the second moment (0.999)
      * @param eps       added to the denominator (1e-8)
      * @param amsgrad   use the running maximum of the second moment
-     * @param decoupled AdamW's decoupled weight decay instead of L2
+     * @param decoupled  AdamW's decoupled weight decay instead of L2
+     * @param singlePass update each float32/float64 CPU parameter in one pass over its elements
+     *                   ({@link FusedOptim#adamStepSinglePass}): the same formula and order, each operation rounded
+     *                   on its own where libtorch fuses some multiply-adds, so results leave torch.optim's in the
+     *                   last bits; off by default, which matches torch.optim bit for bit
      */
-    public record Options(double beta1, double beta2, double eps, boolean amsgrad, boolean decoupled) {
+    public record Options(double beta1, double beta2, double eps, boolean amsgrad, boolean decoupled,
+            boolean singlePass) {
         /** Checks the ranges PyTorch checks: betas in [0, 1), eps ≥ 0. */
         public Options {
             if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
@@ -50,6 +55,11 @@ public final class Adam extends Optimizer {
             if (!(eps >= 0)) {
                 throw new IllegalArgumentException("Adam eps must be >= 0, got " + eps);
             }
+        }
+
+        /** The options with torch.optim's exact update ({@code singlePass} off). */
+        public Options(double beta1, double beta2, double eps, boolean amsgrad, boolean decoupled) {
+            this(beta1, beta2, eps, amsgrad, decoupled, false);
         }
 
         /** torch.optim.Adam's defaults. */
@@ -64,17 +74,22 @@ public final class Adam extends Optimizer {
 
         /** With other betas. */
         public Options withBetas(double b1, double b2) {
-            return new Options(b1, b2, eps, amsgrad, decoupled);
+            return new Options(b1, b2, eps, amsgrad, decoupled, singlePass);
         }
 
         /** With another eps. */
         public Options withEps(double e) {
-            return new Options(beta1, beta2, e, amsgrad, decoupled);
+            return new Options(beta1, beta2, e, amsgrad, decoupled, singlePass);
         }
 
         /** With AMSGrad on or off. */
         public Options withAmsgrad(boolean a) {
-            return new Options(beta1, beta2, eps, a, decoupled);
+            return new Options(beta1, beta2, eps, a, decoupled, singlePass);
+        }
+
+        /** With the single-pass update on or off. */
+        public Options withSinglePass(boolean s) {
+            return new Options(beta1, beta2, eps, amsgrad, decoupled, s);
         }
     }
 
@@ -125,9 +140,15 @@ public final class Adam extends Optimizer {
                 st.add(steps[i]);
             }
             if (!ps.isEmpty()) {
-                FusedOptim.adamStep(ps, ms, vs, options.amsgrad() ? mxs : null,
-                        st.stream().mapToLong(Long::longValue).toArray(), g.lr(), options.beta1(), options.beta2(),
-                        options.eps(), g.weightDecay(), options.decoupled(), options.amsgrad());
+                long[] counts = st.stream().mapToLong(Long::longValue).toArray();
+                if (options.singlePass()) {
+                    FusedOptim.adamStepSinglePass(ps, ms, vs, options.amsgrad() ? mxs : null, counts, g.lr(),
+                            options.beta1(), options.beta2(), options.eps(), g.weightDecay(), options.decoupled(),
+                            options.amsgrad());
+                } else {
+                    FusedOptim.adamStep(ps, ms, vs, options.amsgrad() ? mxs : null, counts, g.lr(), options.beta1(),
+                            options.beta2(), options.eps(), g.weightDecay(), options.decoupled(), options.amsgrad());
+                }
             }
         }
     }

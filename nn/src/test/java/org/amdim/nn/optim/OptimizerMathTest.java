@@ -159,32 +159,39 @@ class OptimizerMathTest {
                 new AdamCase(1e-2, 0.9, 0.999, 1e-8, 0.1, true, false),
                 new AdamCase(5e-2, 0.9, 0.9, 1e-8, 0, false, true),
                 new AdamCase(1e-2, 0.5, 0.6, 1e-8, 0.2, true, true))) {
-            try (var scope = TensorScope.open()) {
-                double[] expected = initial(1, 5);
-                AdamState s = new AdamState(5);
-                Tensor p = param(expected);
-                try (Adam adam = new Adam(List.of(p), c.lr(), c.wd(), c.options())) {
-                    for (int t = 1; t <= STEPS + 2; t++) {
-                        // large gradients first, then small ones: the second moment shrinks and AMSGrad's
-                        // maximum differs from it
-                        double[] g = gradient(1, t, 5);
-                        for (int i = 0; i < g.length; i++) {
-                            g[i] *= t == 1 ? 20 : 0.5;
-                        }
-                        feed(p, g);
-                        adam.step();
-                        adam(expected, g, s, c.lr(), c.b1(), c.b2(), c.eps(), c.wd(), c.decoupled(), c.amsgrad());
-                        References.assertClose(c + " p " + t, expected, p, TOL);
-                        References.assertClose(c + " m " + t, s.m, adam.expAvg(0), TOL);
-                        References.assertClose(c + " v " + t, s.v, adam.expAvgSq(0), TOL);
-                        if (c.amsgrad()) {
-                            References.assertClose(c + " max v " + t, s.vmax, adam.maxExpAvgSq(0), TOL);
-                            assertTrue(t == 1 || !java.util.Arrays.equals(s.v, s.vmax), "AMSGrad is exercised");
-                        } else {
-                            assertNull(adam.maxExpAvgSq(0));
-                        }
-                        assertEquals(t, adam.step(0));
+            // torch.optim's exact update and the single-pass one compute the same formula
+            matchesTheHandComputation(c, false);
+            matchesTheHandComputation(c, true);
+        }
+    }
+
+    private static void matchesTheHandComputation(AdamCase c, boolean singlePass) {
+        String what = c + (singlePass ? " single pass" : "");
+        try (var scope = TensorScope.open()) {
+            double[] expected = initial(1, 5);
+            AdamState s = new AdamState(5);
+            Tensor p = param(expected);
+            try (Adam adam = new Adam(List.of(p), c.lr(), c.wd(), c.options().withSinglePass(singlePass))) {
+                for (int t = 1; t <= STEPS + 2; t++) {
+                    // large gradients first, then small ones: the second moment shrinks and AMSGrad's
+                    // maximum differs from it
+                    double[] g = gradient(1, t, 5);
+                    for (int i = 0; i < g.length; i++) {
+                        g[i] *= t == 1 ? 20 : 0.5;
                     }
+                    feed(p, g);
+                    adam.step();
+                    adam(expected, g, s, c.lr(), c.b1(), c.b2(), c.eps(), c.wd(), c.decoupled(), c.amsgrad());
+                    References.assertClose(what + " p " + t, expected, p, TOL);
+                    References.assertClose(what + " m " + t, s.m, adam.expAvg(0), TOL);
+                    References.assertClose(what + " v " + t, s.v, adam.expAvgSq(0), TOL);
+                    if (c.amsgrad()) {
+                        References.assertClose(what + " max v " + t, s.vmax, adam.maxExpAvgSq(0), TOL);
+                        assertTrue(t == 1 || !java.util.Arrays.equals(s.v, s.vmax), "AMSGrad is exercised");
+                    } else {
+                        assertNull(adam.maxExpAvgSq(0));
+                    }
+                    assertEquals(t, adam.step(0));
                 }
             }
         }

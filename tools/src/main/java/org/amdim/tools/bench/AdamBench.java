@@ -43,6 +43,10 @@ public class AdamBench {
     @Param("2")
     public int threads;
 
+    /** {@code stepJava} with Adam's single-pass update ({@code Adam.Options#singlePass}) instead of the exact one. */
+    @Param("false")
+    public boolean singlePass;
+
     private final List<Tensor> params = new ArrayList<>();
     private final List<Tensor> expAvg = new ArrayList<>();
     private final List<Tensor> expAvgSq = new ArrayList<>();
@@ -62,7 +66,7 @@ public class AdamBench {
             expAvg.add(Tensor.zeros(shape));
             expAvgSq.add(Tensor.zeros(shape));
         }
-        adam = new Adam(params, LR, WEIGHT_DECAY, Adam.Options.adam());
+        adam = new Adam(params, LR, WEIGHT_DECAY, Adam.Options.adam().withSinglePass(singlePass));
     }
 
     /** Frees everything. */

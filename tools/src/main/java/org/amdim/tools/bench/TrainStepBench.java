@@ -84,10 +84,15 @@ public class TrainStepBench {
 
     /**
      * Whether the encoder's optional batch norms are live ({@code use_bn}); {@code -p useBn=true} measures what
-     * batch-norm-heavy steps cost, channels-last batch norms included (run row-major for precision).
+     * batch-norm-heavy steps cost, channels-last batch norms included (summed in double where the data lies,
+     * {@code Functional.batchNormChannelsLast}).
      */
     @Param("false")
     public boolean useBn;
+
+    /** Adam's single-pass update ({@code Adam.Options#singlePass}) instead of torch.optim's exact one. */
+    @Param("false")
+    public boolean singlePassAdam;
 
     private AmdimModel model;
     private Adam optimizer;
@@ -123,7 +128,7 @@ public class TrainStepBench {
         model.train();
         scaler = new GradScaler(GradScaler.Options.defaults().withEnabled(precision.needsGradScaler()));
         optimizer = new Adam(model.paramGroups(config.lr(), config.weightDecay()),
-                new Adam.Options(config.beta1(), config.beta2(), config.eps(), false, false));
+                config.adamOptions().withSinglePass(singlePassAdam));
         // The benchmark's steps all fall in epoch 0; any epoch length gives the trainer's factors there.
         schedule = config.lrSchedule(1);
         int side = encoder.inputSize();
