@@ -104,28 +104,49 @@ struct AdamConstants {
   bool l2, decoupled, amsgrad;
 };
 
-// One span of elements. Compiled vectorised (O3) and, for float, also for AVX2, chosen at load time; nothing is
-// contracted into fused multiply-adds, so each variant gives the same bits.
+// One span of elements. Compiled vectorised (O3; the Makefile's -fno-math-errno lets sqrt vectorise) and, for
+// float, also for AVX2, chosen at load time, the loops inlined into each variant; nothing is contracted into fused
+// multiply-adds, so each variant gives the same bits.
 #pragma GCC push_options
 #pragma GCC optimize("O3", "fp-contract=off")
-template <class S>
-inline void adam_span_impl(S *p, const S *g, S *m, S *v, S *vmax, int64_t n, const AdamConstants<S> &k) {
+// The constants are copied into locals (the compiler cannot otherwise rule out that the stores to p, m and v
+// change them, and would neither vectorise nor hoist), and the three switches are template arguments, so that
+// each variant's loop has no branch.
+template <bool L2, bool DECOUPLED, bool AMSGRAD, class S>
+__attribute__((always_inline)) inline void adam_span_loop(S *__restrict p, const S *__restrict g, S *__restrict m, S *__restrict v,
+                           S *__restrict vmax, int64_t n, const AdamConstants<S> &k) {
+  const S weight_decay = k.weight_decay, decay = k.decay, beta1 = k.beta1, one_minus_beta1 = k.one_minus_beta1;
+  const S beta2 = k.beta2, one_minus_beta2 = k.one_minus_beta2, bc2_sqrt = k.bias_correction2_sqrt;
+  const S eps = k.eps, neg_step_size = k.neg_step_size;
   for (int64_t i = 0; i < n; i++) {
     S gi = g[i];
-    if (k.l2) gi = gi + k.weight_decay * p[i];          // grad.add(param, alpha=weight_decay)
-    S pi = k.decoupled ? p[i] * k.decay : p[i];        // param.mul_(1 - lr * weight_decay)
-    const S mi = m[i] * k.beta1 + k.one_minus_beta1 * gi;         // exp_avg.mul_(b1).add_(grad, 1 - b1)
-    const S vi = v[i] * k.beta2 + k.one_minus_beta2 * gi * gi;    // exp_avg_sq.mul_(b2).addcmul_(g, g, 1 - b2)
+    if (L2) gi = gi + weight_decay * p[i];                     // grad.add(param, alpha=weight_decay)
+    const S pi = DECOUPLED ? p[i] * decay : p[i];             // param.mul_(1 - lr * weight_decay)
+    const S mi = m[i] * beta1 + one_minus_beta1 * gi;         // exp_avg.mul_(b1).add_(grad, 1 - b1)
+    const S vi = v[i] * beta2 + one_minus_beta2 * gi * gi;    // exp_avg_sq.mul_(b2).addcmul_(g, g, 1 - b2)
     m[i] = mi;
     v[i] = vi;
     S vm = vi;
-    if (k.amsgrad) {
+    if (AMSGRAD) {
       // torch.maximum propagates a NaN from either side
       vm = (vmax[i] > vi || vmax[i] != vmax[i]) ? vmax[i] : vi;
       vmax[i] = vm;
     }
-    const S denom = std::sqrt(vm) / k.bias_correction2_sqrt + k.eps;  // (sqrt(v) / bc2_sqrt).add_(eps)
-    p[i] = pi + k.neg_step_size * mi / denom;                          // param.addcdiv_(m, denom, -step_size)
+    const S denom = std::sqrt(vm) / bc2_sqrt + eps;  // (sqrt(v) / bc2_sqrt).add_(eps)
+    p[i] = pi + neg_step_size * mi / denom;          // param.addcdiv_(m, denom, -step_size)
+  }
+}
+
+template <class S>
+__attribute__((always_inline)) inline void adam_span_impl(S *p, const S *g, S *m, S *v, S *vmax, int64_t n, const AdamConstants<S> &k) {
+  if (k.amsgrad) {
+    if (k.l2) adam_span_loop<true, false, true>(p, g, m, v, vmax, n, k);
+    else if (k.decoupled) adam_span_loop<false, true, true>(p, g, m, v, vmax, n, k);
+    else adam_span_loop<false, false, true>(p, g, m, v, vmax, n, k);
+  } else {
+    if (k.l2) adam_span_loop<true, false, false>(p, g, m, v, vmax, n, k);
+    else if (k.decoupled) adam_span_loop<false, true, false>(p, g, m, v, vmax, n, k);
+    else adam_span_loop<false, false, false>(p, g, m, v, vmax, n, k);
   }
 }
 
