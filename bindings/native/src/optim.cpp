@@ -65,29 +65,6 @@ void adam_one(const AdamConfig &c, const at::Tensor &param, const at::Tensor &gr
   param.addcdiv_(exp_avg, denom, -step_size);
 }
 
-void adam(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
-          const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, int64_t step_all, const AdamConfig &c) {
-  if (n < 0) ts::fail("n is negative");
-  if (n == 0) return;
-  if (params == nullptr) ts::fail("'params' is null");
-  if (exp_avg == nullptr) ts::fail("'exp_avg' is null");
-  if (exp_avg_sq == nullptr) ts::fail("'exp_avg_sq' is null");
-  if (c.amsgrad && max_exp_avg_sq == nullptr) ts::fail("'max_exp_avg_sq' is null but amsgrad is true");
-  if (step == nullptr && step_all < 1) ts::fail("'step' is null");
-  c10::AutoGradMode no_grad(false);
-  for (int i = 0; i < n; i++) {
-    const at::Tensor &p = state(params, i, "params");
-    at::Tensor g = grad_of(grads, p, i);
-    if (!g.defined()) continue;
-    int64_t s = step != nullptr ? step[i] : step_all;
-    if (s < 1) ts::fail("step[" + std::to_string(i) + "] is " + std::to_string(s) + " (must be >= 1)");
-    const at::Tensor &m = state(exp_avg, i, "exp_avg");
-    const at::Tensor &v = state(exp_avg_sq, i, "exp_avg_sq");
-    at::Tensor *mx = c.amsgrad ? &state(max_exp_avg_sq, i, "max_exp_avg_sq") : nullptr;
-    adam_one(c, p, g, m, v, mx, s);
-  }
-}
-
 // ---- single-pass Adam ---------------------------------------------------------------------------------------
 //
 // The same update in one pass over each parameter's elements: p, g, m, v (and AMSGrad's maximum) read once and
@@ -204,40 +181,38 @@ void adam_single_pass(const AdamConfig &c, const at::Tensor &p, const at::Tensor
   });
 }
 
-}  // namespace
-
-TS_API int ts_adam_step_single_pass(const ts_tensor *params, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
-                                    const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr,
-                                    double beta1, double beta2, double eps, double weight_decay, bool decoupled,
-                                    bool amsgrad) {
-  return ts::guard_status(__func__, [&] {
-    if (n < 0) ts::fail("n is negative");
-    if (n == 0) return;
-    if (params == nullptr) ts::fail("'params' is null");
-    if (exp_avg == nullptr) ts::fail("'exp_avg' is null");
-    if (exp_avg_sq == nullptr) ts::fail("'exp_avg_sq' is null");
-    if (step == nullptr) ts::fail("'step' is null");
-    if (amsgrad && max_exp_avg_sq == nullptr) ts::fail("'max_exp_avg_sq' is null but amsgrad is true");
-    AdamConfig c{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad};
-    c10::AutoGradMode no_grad(false);
-    for (int i = 0; i < n; i++) {
-      const at::Tensor &p = state(params, i, "params");
-      at::Tensor g = p.grad();
-      if (!g.defined()) continue;
-      if (step[i] < 1) ts::fail("step[" + std::to_string(i) + "] is " + std::to_string(step[i]) + " (must be >= 1)");
-      const at::Tensor &m = state(exp_avg, i, "exp_avg");
-      const at::Tensor &v = state(exp_avg_sq, i, "exp_avg_sq");
-      at::Tensor *mx = amsgrad ? &state(max_exp_avg_sq, i, "max_exp_avg_sq") : nullptr;
-      if (!single_pass_fits(p, g, m, v, mx)) {
-        adam_one(c, p, g, m, v, mx, step[i]);
-      } else if (p.scalar_type() == at::kDouble) {
-        adam_single_pass<double>(c, p, g, m, v, mx, step[i]);
-      } else {
-        adam_single_pass<float>(c, p, g, m, v, mx, step[i]);
-      }
+// Adam over n parameters; single_pass takes adam_single_pass where it fits (see above), adam_one elsewhere.
+void adam(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
+          const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, int64_t step_all, const AdamConfig &c,
+          bool single_pass = false) {
+  if (n < 0) ts::fail("n is negative");
+  if (n == 0) return;
+  if (params == nullptr) ts::fail("'params' is null");
+  if (exp_avg == nullptr) ts::fail("'exp_avg' is null");
+  if (exp_avg_sq == nullptr) ts::fail("'exp_avg_sq' is null");
+  if (c.amsgrad && max_exp_avg_sq == nullptr) ts::fail("'max_exp_avg_sq' is null but amsgrad is true");
+  if (step == nullptr && step_all < 1) ts::fail("'step' is null");
+  c10::AutoGradMode no_grad(false);
+  for (int i = 0; i < n; i++) {
+    const at::Tensor &p = state(params, i, "params");
+    at::Tensor g = grad_of(grads, p, i);
+    if (!g.defined()) continue;
+    int64_t s = step != nullptr ? step[i] : step_all;
+    if (s < 1) ts::fail("step[" + std::to_string(i) + "] is " + std::to_string(s) + " (must be >= 1)");
+    const at::Tensor &m = state(exp_avg, i, "exp_avg");
+    const at::Tensor &v = state(exp_avg_sq, i, "exp_avg_sq");
+    at::Tensor *mx = c.amsgrad ? &state(max_exp_avg_sq, i, "max_exp_avg_sq") : nullptr;
+    if (!single_pass || !single_pass_fits(p, g, m, v, mx)) {
+      adam_one(c, p, g, m, v, mx, s);
+    } else if (p.scalar_type() == at::kDouble) {
+      adam_single_pass<double>(c, p, g, m, v, mx, s);
+    } else {
+      adam_single_pass<float>(c, p, g, m, v, mx, s);
     }
-  });
+  }
 }
+
+}  // namespace
 
 TS_API int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const ts_tensor *exp_avg,
                         const ts_tensor *exp_avg_sq, const ts_tensor *max_exp_avg_sq, int n, const int64_t *step,
@@ -247,6 +222,17 @@ TS_API int ts_adam_step(const ts_tensor *params, const ts_tensor *grads, const t
     if (n > 0 && step == nullptr) ts::fail("'step' is null");
     AdamConfig c{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad};
     adam(params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq, n, step, 0, c);
+  });
+}
+
+TS_API int ts_adam_step_single_pass(const ts_tensor *params, const ts_tensor *exp_avg, const ts_tensor *exp_avg_sq,
+                                    const ts_tensor *max_exp_avg_sq, int n, const int64_t *step, double lr,
+                                    double beta1, double beta2, double eps, double weight_decay, bool decoupled,
+                                    bool amsgrad) {
+  return ts::guard_status(__func__, [&] {
+    if (n > 0 && step == nullptr) ts::fail("'step' is null");
+    AdamConfig c{lr, beta1, beta2, eps, weight_decay, decoupled, amsgrad};
+    adam(params, nullptr, exp_avg, exp_avg_sq, max_exp_avg_sq, n, step, 0, c, /*single_pass=*/true);
   });
 }
 
