@@ -90,8 +90,9 @@ public final class TrainCommand implements Callable<Integer> {
     EncoderFormat memoryFormat;
 
     @Option(names = "--adam-single-pass",
-            description = "Update each parameter in one pass over its elements instead of torch.optim's exact Adam:"
-                    + " the same formula, results differ in the last bits (default: off, torch.optim's update).")
+            description = "Update each CPU parameter in one pass over its elements instead of torch.optim's exact"
+                    + " Adam: the same formula, results differ in the last bits (default: off, torch.optim's update;"
+                    + " CUDA parameters always take it).")
     boolean adamSinglePass;
 
     @Option(names = "--seed", description = "Seed of everything random.")
