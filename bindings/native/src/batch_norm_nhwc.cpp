@@ -22,68 +22,65 @@
 #include <cmath>
 #include <vector>
 
-// The loops over one row's channels: vectorised (O3) and, for float32, also compiled for AVX2 and chosen at
-// load time by the CPU (target_clones). Vectorising runs across channels, so each channel's sum still adds its
-// rows in order, and nothing is contracted into fused multiply-adds: every variant gives the same bits.
-#pragma GCC optimize("O3", "fp-contract=off")
+namespace {
 
+// The loops over one row's channels, vectorised (O3). Each is written once, as a template that is inlined into
+// its callers; float32 calls go through a wrapper compiled also for AVX2 and chosen at load time by the CPU
+// (target_clones), float64 (the tests' reference type, not a training one) calls the template directly.
+// Vectorising runs across channels, so each channel's sum still adds its rows in order, and nothing is contracted
+// into fused multiply-adds: every variant gives the same bits.
+#pragma GCC push_options
+#pragma GCC optimize("O3", "fp-contract=off")
 namespace rows {
 
-#define TS_ROW_CLONES __attribute__((target_clones("avx2", "default")))
+#define TS_ROW_LOOP template <class S> __attribute__((always_inline)) inline void
+#define TS_ROW_CLONES __attribute__((target_clones("avx2", "default"))) void
 
-TS_ROW_CLONES void add(const float *x, double *acc, int64_t c) {
+TS_ROW_LOOP add(const S *x, double *acc, int64_t c) {
   for (int64_t k = 0; k < c; k++) acc[k] += static_cast<double>(x[k]);
 }
-TS_ROW_CLONES void add_squares(const float *x, const float *mean, double *acc, int64_t c) {
+TS_ROW_LOOP add_squares(const S *x, const S *mean, double *acc, int64_t c) {
   for (int64_t k = 0; k < c; k++) {
     const double d = static_cast<double>(x[k] - mean[k]);
     acc[k] += d * d;
   }
 }
-TS_ROW_CLONES void affine(const float *x, const float *alpha, const float *beta, float *out, int64_t c) {
+TS_ROW_LOOP affine(const S *x, const S *alpha, const S *beta, S *out, int64_t c) {
   for (int64_t k = 0; k < c; k++) out[k] = x[k] * alpha[k] + beta[k];
 }
-TS_ROW_CLONES void add_grad_sums(const float *x, const float *dy, const float *mean, double *sum, double *dot,
-                                 int64_t c) {
+TS_ROW_LOOP add_grad_sums(const S *x, const S *dy, const S *mean, double *sum, double *dot, int64_t c) {
   for (int64_t k = 0; k < c; k++) {
     sum[k] += static_cast<double>(dy[k]);
     dot[k] += static_cast<double>(x[k] - mean[k]) * static_cast<double>(dy[k]);
   }
 }
-TS_ROW_CLONES void grad_input(const float *x, const float *dy, const float *mean, const float *grad_mean,
-                              const float *proj, const float *scale, float *out, int64_t c) {
+TS_ROW_LOOP grad_input(const S *x, const S *dy, const S *mean, const S *grad_mean, const S *proj, const S *scale,
+                       S *out, int64_t c) {
   for (int64_t k = 0; k < c; k++) out[k] = ((dy[k] - grad_mean[k]) - (x[k] - mean[k]) * proj[k]) * scale[k];
+}
+
+// The float32 entry points (overloads: a float argument picks these, a double one the templates).
+TS_ROW_CLONES add(const float *x, double *acc, int64_t c) { add<float>(x, acc, c); }
+TS_ROW_CLONES add_squares(const float *x, const float *mean, double *acc, int64_t c) {
+  add_squares<float>(x, mean, acc, c);
+}
+TS_ROW_CLONES affine(const float *x, const float *alpha, const float *beta, float *out, int64_t c) {
+  affine<float>(x, alpha, beta, out, c);
+}
+TS_ROW_CLONES add_grad_sums(const float *x, const float *dy, const float *mean, double *sum, double *dot, int64_t c) {
+  add_grad_sums<float>(x, dy, mean, sum, dot, c);
+}
+TS_ROW_CLONES grad_input(const float *x, const float *dy, const float *mean, const float *grad_mean,
+                         const float *proj, const float *scale, float *out, int64_t c) {
+  grad_input<float>(x, dy, mean, grad_mean, proj, scale, out, c);
 }
 
 #undef TS_ROW_CLONES
-
-// float64 has no clones: it is the tests' reference type, not a training one.
-void add(const double *x, double *acc, int64_t c) {
-  for (int64_t k = 0; k < c; k++) acc[k] += x[k];
-}
-void add_squares(const double *x, const double *mean, double *acc, int64_t c) {
-  for (int64_t k = 0; k < c; k++) {
-    const double d = x[k] - mean[k];
-    acc[k] += d * d;
-  }
-}
-void affine(const double *x, const double *alpha, const double *beta, double *out, int64_t c) {
-  for (int64_t k = 0; k < c; k++) out[k] = x[k] * alpha[k] + beta[k];
-}
-void add_grad_sums(const double *x, const double *dy, const double *mean, double *sum, double *dot, int64_t c) {
-  for (int64_t k = 0; k < c; k++) {
-    sum[k] += dy[k];
-    dot[k] += (x[k] - mean[k]) * dy[k];
-  }
-}
-void grad_input(const double *x, const double *dy, const double *mean, const double *grad_mean, const double *proj,
-                const double *scale, double *out, int64_t c) {
-  for (int64_t k = 0; k < c; k++) out[k] = ((dy[k] - grad_mean[k]) - (x[k] - mean[k]) * proj[k]) * scale[k];
-}
+#undef TS_ROW_LOOP
 
 }  // namespace rows
+#pragma GCC pop_options
 
-namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
@@ -93,8 +90,9 @@ constexpr int64_t kRowsPerBlock = 256;
 
 int64_t blocks_of(int64_t rows) { return (rows + kRowsPerBlock - 1) / kRowsPerBlock; }
 
-// Per-channel sums of f(row m, channel c) over the rows of an (M, C) layout, in double: each block of rows into
-// its own accumulators, in parallel, then the blocks in order. f is called as f(m, c) and returns a double.
+// Per-channel sums over the rows of an (M, C) layout, in double: f(row, acc) adds one row into the `sums` arrays
+// of C accumulators at acc. Each block of rows has its own accumulators, filled in parallel; the blocks are then
+// added in order.
 template <class F>
 std::vector<double> channel_sums(int64_t rows, int64_t channels, int sums, const F &f) {
   const int64_t blocks = blocks_of(rows);
@@ -246,7 +244,6 @@ struct BatchNormNhwcFunction : public torch::autograd::Function<BatchNormNhwcFun
     ctx->save_for_backward({x, weight_or_empty});
     ctx->saved_data["mean"] = mean;
     ctx->saved_data["invstd"] = invstd;
-    ctx->saved_data["has_weight"] = weight.defined();
     ctx->saved_data["has_bias"] = bias.defined();
     return {y};
   }
@@ -268,7 +265,7 @@ struct BatchNormNhwcFunction : public torch::autograd::Function<BatchNormNhwcFun
         backward_impl<float>(x, dy, weight, mean, invstd, dx, dw, db);
       }
     }
-    if (!ctx->saved_data["has_weight"].toBool()) dw = at::Tensor();
+    if (!weight.defined()) dw = at::Tensor();
     if (!ctx->saved_data["has_bias"].toBool()) db = at::Tensor();
     return {dx, dw, db, at::Tensor(), at::Tensor(), at::Tensor()};
   }
