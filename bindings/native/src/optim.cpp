@@ -90,8 +90,9 @@ struct AdamConstants {
 // change them, and would neither vectorise nor hoist), and the three switches are template arguments, so that
 // each variant's loop has no branch.
 template <bool L2, bool DECOUPLED, bool AMSGRAD, class S>
-__attribute__((always_inline)) inline void adam_span_loop(S *__restrict p, const S *__restrict g, S *__restrict m, S *__restrict v,
-                           S *__restrict vmax, int64_t n, const AdamConstants<S> &k) {
+__attribute__((always_inline)) inline void adam_span_loop(S *__restrict p, const S *__restrict g,
+                                                           S *__restrict m, S *__restrict v, S *__restrict vmax,
+                                                           int64_t n, const AdamConstants<S> &k) {
   const S weight_decay = k.weight_decay, decay = k.decay, beta1 = k.beta1, one_minus_beta1 = k.one_minus_beta1;
   const S beta2 = k.beta2, one_minus_beta2 = k.one_minus_beta2, bc2_sqrt = k.bias_correction2_sqrt;
   const S eps = k.eps, neg_step_size = k.neg_step_size;
@@ -115,7 +116,8 @@ __attribute__((always_inline)) inline void adam_span_loop(S *__restrict p, const
 }
 
 template <class S>
-__attribute__((always_inline)) inline void adam_span_impl(S *p, const S *g, S *m, S *v, S *vmax, int64_t n, const AdamConstants<S> &k) {
+__attribute__((always_inline)) inline void adam_span_impl(S *p, const S *g, S *m, S *v, S *vmax, int64_t n,
+                                                           const AdamConstants<S> &k) {
   if (k.amsgrad) {
     if (k.l2) adam_span_loop<true, false, true>(p, g, m, v, vmax, n, k);
     else if (k.decoupled) adam_span_loop<false, true, true>(p, g, m, v, vmax, n, k);
@@ -179,6 +181,11 @@ void adam_single_pass(const AdamConfig &c, const at::Tensor &p, const at::Tensor
     adam_span(pp + begin, pg + begin, pm + begin, pv + begin, pmx == nullptr ? nullptr : pmx + begin, end - begin,
               k);
   });
+  // Written through raw pointers, so bump the version counters as the exact update's in-place ops do: a graph that
+  // saved the parameter then refuses a backward after the step instead of using the new values silently.
+  for (const at::Tensor *t : {&p, &m, &v, static_cast<const at::Tensor *>(mx)}) {
+    if (t != nullptr) t->unsafeGetTensorImpl()->bump_version();
+  }
 }
 
 // Adam over n parameters; single_pass takes adam_single_pass where it fits (see above), adam_one elsewhere.

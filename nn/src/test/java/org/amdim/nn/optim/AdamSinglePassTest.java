@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.util.List;
 
+import org.amdim.bindings.TorchException;
 import org.amdim.tensor.Closeness;
 import org.amdim.tensor.DType;
 import org.amdim.tensor.Device;
@@ -85,6 +86,22 @@ class AdamSinglePassTest {
                     Adam.Options.adam().withSinglePass(true));
             assertArrayEquals(exact.p().toDoubleArray(), single.p().toDoubleArray());
             assertArrayEquals(exact.v().toDoubleArray(), single.v().toDoubleArray());
+        }
+    }
+
+    @Test
+    void aGraphThatSavedTheParameterRefusesBackwardAfterTheStepAsWithTheExactUpdate() {
+        for (boolean singlePass : new boolean[] {false, true}) {
+            try (var scope = TensorScope.open()) {
+                Tensor p = Tensor.randn(DType.FLOAT32, Device.CPU, 64).requiresGrad(true);
+                Tensor saved = p.mul(p).sum(); // mul saves p for its backward
+                p.setGrad(Tensor.randn(64));
+                try (Adam adam = new Adam(List.of(p), 1e-2, 0, Adam.Options.adam().withSinglePass(singlePass))) {
+                    adam.step();
+                }
+                TorchException e = assertThrows(TorchException.class, saved::backward, "single pass " + singlePass);
+                assertTrue(e.getMessage().contains("inplace"), e.getMessage());
+            }
         }
     }
 
