@@ -157,7 +157,10 @@ public record TrainConfig(DatasetSpec dataset, EncoderConfig encoder, int classe
         return m;
     }
 
-    /** The Adam options of the run: its betas and eps, L2 weight decay, the update {@link #adamSinglePass} asks for. */
+    /**
+     * The run's Adam options: its betas and eps, L2 weight decay (not AdamW's), no AMSGrad, and the update
+     * {@link #adamSinglePass} asks for. The learning rate and the decay's size are per parameter group.
+     */
     public Adam.Options adamOptions() {
         return new Adam.Options(beta1, beta2, eps, false, false, adamSinglePass);
     }

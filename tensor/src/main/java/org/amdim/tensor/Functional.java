@@ -155,8 +155,8 @@ public final class Functional {
      * @param bias        per-channel shift, or null for 0
      * @param runningMean running mean to update, or null
      * @param runningVar  running variance to update, or null
-     * @throws org.amdim.bindings.TorchException for another device, dtype or rank, a single value per channel, or parameters of the
-     *                        wrong size
+     * @throws org.amdim.bindings.TorchException for another device, dtype or rank, a single value per channel,
+     *                                            or parameters of the wrong size
      */
     public static Tensor batchNormChannelsLast(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
             Tensor bias, double momentum, double eps) {

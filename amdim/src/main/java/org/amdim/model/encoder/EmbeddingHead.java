@@ -106,11 +106,11 @@ public final class EmbeddingHead extends Module {
             // bn_out runs in the encoder's format. Channels-last embeddings are what the NCE wants: its (R, B·L)
             // target matrices are views of them, and the gradient reaches conv2 and the shortcut in their own
             // format. (A row-major copy here cost a copy forward, one per convolution backward and one per NCE
-            // target: about 9 % of the small preset's step.) libtorch's channels-last batch norm accumulates its
-            // statistics in float where the row-major one uses double; the one gradient that notices is the
-            // shortcut's bias, whose true value is zero (bn_out removes every per-channel shift) and which holds
-            // rounding noise only, about 40 times more of it than with double sums. The reference tests check
-            // that noise by size, against the float32 allowance of the other gradients (worst 0.09 of it).
+            // target.) BatchNorm sums channels-last statistics in double (Functional.batchNormChannelsLast), as
+            // libtorch's row-major kernels do. That matters for the shortcut's bias: bn_out removes every
+            // per-channel shift, so its true gradient is zero and it holds rounding noise only, which float sums
+            // (libtorch's channels-last kernels) make about 40 times larger. The reference tests check that noise
+            // by size, against the float32 allowance of the other gradients.
             return scope.keep(bnOut.forward(sum));
         }
     }

@@ -202,7 +202,8 @@ class EncoderReferenceTest {
                 // every gradient of this set, 1e-4 of the largest (4e-4 for grad, whose largest is 4). Not against
                 // the stored noise: that is the original's rounding on its kernels (grad.rkhs_block_7.shortcut.bias
                 // is 5e-11 there), and how large the noise comes out depends on the summation order (bn_out's
-                // channels-last kernels give about 40 times what its row-major ones give, see EmbeddingHead). A
+                // channels-last kernels, which sum in float, give about 40 times what its row-major ones give; see
+                // EmbeddingHead and BatchNorm). A
                 // real shift gradient is of the order of the other gradients.
                 double bound = 1e-4 * largest;
                 double worst = maxAbs(got);
