@@ -203,8 +203,7 @@ class EncoderReferenceTest {
                 // the stored noise: that is the original's rounding on its kernels (grad.rkhs_block_7.shortcut.bias
                 // is 5e-11 there), and how large the noise comes out depends on the summation order (bn_out's
                 // channels-last kernels, which sum in float, give about 40 times what its row-major ones give; see
-                // EmbeddingHead and BatchNorm). A
-                // real shift gradient is of the order of the other gradients.
+                // EmbeddingHead and BatchNorm). A real shift gradient is of the order of the other gradients.
                 double bound = 1e-4 * largest;
                 double worst = maxAbs(got);
                 EncoderReference.record(size + "x " + kind + " noise-only (|g| <= 1e-4*largest)", worst / bound);
